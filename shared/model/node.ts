@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { kernelArgsProblem } from "../ipxe/tokens.ts";
+import { archSchema, idSchema, macSchema, nameSchema, uuidSchema } from "./identifiers.ts";
+
+/**
+ * Provision states, after OpenStack Ironic's state machine (without its `wait` sub-states, which
+ * a boot server cannot tell apart from their parents).
+ */
+export const PROVISION_STATES = [
+  "enroll",
+  "manageable",
+  "inspecting",
+  "available",
+  "deploying",
+  "active",
+  "rescuing",
+  "rescue",
+  "unrescuing",
+  "deleting",
+  "cleaning",
+  "error",
+] as const;
+export type ProvisionState = (typeof PROVISION_STATES)[number];
+export const provisionStateSchema = z.enum(PROVISION_STATES);
+
+export const kernelRamdiskSchema = z.strictObject({
+  kernel: idSchema,
+  ramdisk: idSchema,
+});
+
+export const BOOT_OPTIONS = ["netboot", "local"] as const;
+export type BootOption = (typeof BOOT_OPTIONS)[number];
+
+export const instanceImagesSchema = z.strictObject({
+  kernel: idSchema.optional(),
+  ramdisk: idSchema.optional(),
+  boot: z.enum(BOOT_OPTIONS).default("netboot"),
+});
+
+export const kernelArgsSchema = z
+  .string()
+  .max(4096)
+  .superRefine((args, ctx) => {
+    const problem = kernelArgsProblem(args);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** Images used instead of the node's defaults when the booting firmware reports this arch. */
+export const archImagesSchema = z.strictObject({
+  deploy: kernelRamdiskSchema.optional(),
+  rescue: kernelRamdiskSchema.optional(),
+  instance: instanceImagesSchema.optional(),
+});
+
+export const nodeSchema = z
+  .strictObject({
+    id: idSchema,
+    name: nameSchema,
+    macs: z
+      .array(macSchema)
+      .min(1, "must list at least one MAC address")
+      .max(32, "must list at most 32 MAC addresses"),
+    uuid: uuidSchema.optional(),
+    state: provisionStateSchema,
+    deploy: kernelRamdiskSchema.optional(),
+    rescue: kernelRamdiskSchema.optional(),
+    instance: instanceImagesSchema.optional(),
+    kernel_args: kernelArgsSchema.optional(),
+    arch_images: z.partialRecord(archSchema, archImagesSchema).optional(),
+  })
+  .superRefine((node, ctx) => {
+    const seen = new Set<string>();
+    node.macs.forEach((mac, i) => {
+      if (seen.has(mac)) {
+        ctx.addIssue({ code: "custom", path: ["macs", i], message: `duplicate MAC ${mac}` });
+      }
+      seen.add(mac);
+    });
+    if (node.instance?.boot === "netboot" && (!node.instance.kernel || !node.instance.ramdisk)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["instance"],
+        message: "boot: netboot needs both kernel and ramdisk",
+      });
+    }
+  });
+
+export type Node = z.output<typeof nodeSchema>;
+export type NodeInput = z.input<typeof nodeSchema>;
+
+/** Every image id a node refers to, for a single batched read on the boot path. */
+export function imageIdsOf(node: Node): string[] {
+  const ids = new Set<string>();
+  const add = (pair: { kernel?: string; ramdisk?: string } | undefined) => {
+    if (pair?.kernel) ids.add(pair.kernel);
+    if (pair?.ramdisk) ids.add(pair.ramdisk);
+  };
+  add(node.deploy);
+  add(node.rescue);
+  add(node.instance);
+  for (const arch of Object.values(node.arch_images ?? {})) {
+    add(arch?.deploy);
+    add(arch?.rescue);
+    add(arch?.instance);
+  }
+  return [...ids];
+}
