@@ -1,4 +1,5 @@
+export * from "./docs.ts";
 export * from "./load.ts";
 export * from "./options.ts";
-export * from "./schema.ts";
 export * from "./redact.ts";
+export * from "./schema.ts";

@@ -82,7 +82,8 @@ export function parseConfig(options: { env?: Env; file?: unknown; defaults?: Raw
         key === undefined
           ? dotted
           : (sources.get(dotted) ?? `${envName(group ?? "", key)} (${dotted})`);
-      const label = where === dotted ? dotted : where.includes(dotted) ? where : `${where} (${dotted})`;
+      const label =
+        where === dotted ? dotted : where.includes(dotted) ? where : `${where} (${dotted})`;
       problems.push(`${label}: ${issue.message}`);
     }
   }

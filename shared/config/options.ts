@@ -60,7 +60,9 @@ export function int(defaultValue: number, min: number, max: number, description:
 }
 
 export function str(defaultValue: string, description: string, pattern?: RegExp, hint?: string) {
-  const base = pattern ? z.string().regex(pattern, hint ?? `expected to match ${pattern}`) : z.string();
+  const base = pattern
+    ? z.string().regex(pattern, hint ?? `expected to match ${pattern}`)
+    : z.string();
   return withMeta(base.default(defaultValue), {
     type: "string",
     default: defaultValue === "" ? "(empty)" : defaultValue,
@@ -69,7 +71,9 @@ export function str(defaultValue: string, description: string, pattern?: RegExp,
 }
 
 export function optionalStr(description: string, pattern?: RegExp, hint?: string) {
-  const base = pattern ? z.string().regex(pattern, hint ?? `expected to match ${pattern}`) : z.string();
+  const base = pattern
+    ? z.string().regex(pattern, hint ?? `expected to match ${pattern}`)
+    : z.string();
   return withMeta(
     z.preprocess((v) => (v === "" ? undefined : v), base.optional()),
     { type: "string", default: "(unset)", description },

@@ -8,7 +8,8 @@ export function redactConfig(config: Config): Record<string, Record<string, unkn
   for (const [group, schema] of Object.entries(groups) as [keyof Config, z.ZodObject][]) {
     const values = { ...(config[group] as Record<string, unknown>) };
     for (const [key, option] of Object.entries(schema.shape)) {
-      if (optionMeta(option as z.ZodType)?.secret && values[key] !== undefined) values[key] = "[redacted]";
+      if (optionMeta(option as z.ZodType)?.secret && values[key] !== undefined)
+        values[key] = "[redacted]";
     }
     out[group] = values;
   }

@@ -88,7 +88,12 @@ export const groups = {
     endpoint: url(
       "DynamoDB endpoint. Unset: AWS's regional endpoint, except under `npm start`, which starts DynamoDB Local.",
     ),
-    region: str("us-east-1", "AWS region of the table.", /^[a-z0-9-]+$/, "expected a region such as eu-west-1"),
+    region: str(
+      "us-east-1",
+      "AWS region of the table.",
+      /^[a-z0-9-]+$/,
+      "expected a region such as eu-west-1",
+    ),
     timeout_ms: int(
       2000,
       100,
@@ -101,7 +106,10 @@ export const groups = {
     port: int(8080, 0, 65_535, "Port the local server listens on (0 picks a free one)."),
   }),
   local: z.strictObject({
-    data_dir: str(".data", "Directory for local state: DynamoDB Local's data and the generated artifact key."),
+    data_dir: str(
+      ".data",
+      "Directory for local state: DynamoDB Local's data and the generated artifact key.",
+    ),
   }),
   log: z.strictObject({
     level: oneOf(["debug", "info", "warn", "error"] as const, "info", "Lowest level written."),

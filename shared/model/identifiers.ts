@@ -8,7 +8,10 @@ export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 export const idSchema = z
   .string()
-  .regex(ID_PATTERN, "must be 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit");
+  .regex(
+    ID_PATTERN,
+    "must be 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit",
+  );
 
 /** Free text shown to people (names). Printable, single line; rendered through iPXE escaping. */
 export const nameSchema = z
@@ -70,7 +73,15 @@ export const uuidSchema = z.string().transform((value, ctx) => {
 });
 
 /** Values of iPXE's `${buildarch}`. */
-export const ARCHES = ["i386", "x86_64", "arm32", "arm64", "riscv32", "riscv64", "loong64"] as const;
+export const ARCHES = [
+  "i386",
+  "x86_64",
+  "arm32",
+  "arm64",
+  "riscv32",
+  "riscv64",
+  "loong64",
+] as const;
 export type Arch = (typeof ARCHES)[number];
 export const archSchema = z.enum(ARCHES);
 

@@ -1,0 +1,59 @@
+import type { z } from "zod";
+import { CONFIG_FILE_ENV, envName } from "./load.ts";
+import { optionMeta } from "./options.ts";
+import { groups } from "./schema.ts";
+
+const GROUP_INTRO: Record<keyof typeof groups, string> = {
+  ipxe: "What the generated iPXE scripts do.",
+  swift: "OpenStack Swift temporary URLs (used when `ipxe.use_swift` is true).",
+  artifacts: "swiftboot's own signed artifact URLs (used when `ipxe.use_swift` is false).",
+  store: "The DynamoDB table holding images and nodes.",
+  server: "The local HTTP server (`npm start`); ignored on Lambda and Workers.",
+  local: "Local runs only.",
+  log: "Structured JSON logs, one line per request.",
+};
+
+/** docs/configuration.md, rendered from the schema; a test keeps the committed file identical. */
+export function renderConfigReference(): string {
+  const out: string[] = [
+    "# Configuration reference",
+    "",
+    "<!-- Generated from shared/config/schema.ts by `npm run docs:config`; do not edit by hand. -->",
+    "",
+    "swiftboot validates its whole configuration once at start-up and refuses to start on any",
+    "wrong or missing value, with a message naming the variable and what it expects.",
+    "",
+    "Sources, lowest precedence first: embedded defaults, a YAML or JSON file named by",
+    `\`${CONFIG_FILE_ENV}\` (groups as top-level keys, e.g. \`ipxe: { use_swift: true }\`), then`,
+    "environment variables `SWIFTBOOT_<GROUP>_<OPTION>`. An unknown `SWIFTBOOT_*` variable is an",
+    "error, so a typo never goes unnoticed. Secrets are never logged or echoed in errors.",
+    "",
+    "Cross-option rules:",
+    "",
+    "- `ipxe.use_swift = true` requires `swift.endpoint_url`, `swift.account` and `swift.temp_url_key`.",
+    "- `ipxe.use_swift = false` requires `artifacts.signing_key` (`npm start` generates one).",
+    "",
+  ];
+  for (const [group, schema] of Object.entries(groups) as [keyof typeof groups, z.ZodObject][]) {
+    out.push(`## \`${group}\``, "", GROUP_INTRO[group], "");
+    out.push(
+      "| option | environment variable | type | default | meaning |",
+      "|---|---|---|---|---|",
+    );
+    for (const [key, option] of Object.entries(schema.shape)) {
+      const meta = optionMeta(option as z.ZodType);
+      if (meta === undefined)
+        throw new Error(`option ${group}.${key} has no documentation metadata`);
+      const cells = [
+        `\`${group}.${key}\``,
+        `\`${envName(group, key)}\``,
+        meta.type,
+        meta.default.startsWith("(") ? meta.default : `\`${meta.default}\``,
+        meta.description.replace(/\|/g, "\\|"),
+      ];
+      out.push(`| ${cells.join(" | ")} |`);
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,15 @@
+/**
+ * Signature-bearing query parameters: a URL is harmless in a log once these are masked, and
+ * masking them keeps the expiry visible for debugging.
+ */
+const SIGNATURE_PARAMS =
+  /((?:temp_url_sig|sig|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=)[^&"\s\\]+/gi;
+
+/** Replaces every secret and every URL signature in `text`. */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(SIGNATURE_PARAMS, "$1[redacted]");
+  for (const secret of secrets) {
+    if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join("[redacted]");
+  }
+  return out;
+}
