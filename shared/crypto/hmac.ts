@@ -28,7 +28,11 @@ export function hmacSync(algorithm: HmacAlgorithm, key: string, message: string)
   return nodeCrypto.createHmac(algorithm, key).update(message, "utf8").digest();
 }
 
-const WEB_NAMES: Record<HmacAlgorithm, string> = { sha1: "SHA-1", sha256: "SHA-256", sha512: "SHA-512" };
+const WEB_NAMES: Record<HmacAlgorithm, string> = {
+  sha1: "SHA-1",
+  sha256: "SHA-256",
+  sha512: "SHA-512",
+};
 const encoder = new TextEncoder();
 
 /** HMAC digest on any runtime. Resolves at once where node:crypto exists. */
