@@ -42,7 +42,8 @@ export function kernelArgsProblem(args: string): string | undefined {
   for (const token of args.split(" ")) {
     if (token === "") continue;
     const problem = tokenProblem(token);
-    if (problem !== undefined) return `token ${JSON.stringify(token)} is unsafe in an iPXE script (${problem})`;
+    if (problem !== undefined)
+      return `token ${JSON.stringify(token)} is unsafe in an iPXE script (${problem})`;
   }
   return undefined;
 }

@@ -1,0 +1,71 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are iPXE script text, where ${...} is iPXE's own syntax
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { echoText, echoWords, MAX_ECHO_CHARS } from "./echo-text.ts";
+import { expansionsIn, parseIpxeScript } from "./testing/parse.ts";
+import { tokenProblem } from "./tokens.ts";
+
+describe("echoWords", () => {
+  it("keeps plain words", () => {
+    expect(echoWords("node r1-n07 (rack 1) is active")).toEqual([
+      "node",
+      "r1-n07",
+      "(rack",
+      "1)",
+      "is",
+      "active",
+    ]);
+  });
+
+  it("splits on any whitespace, including newlines and Unicode spaces", () => {
+    expect(echoWords("a\nexit\tb\u00a0c\u2028d")).toEqual(["a", "exit", "b", "c", "d"]);
+  });
+
+  it("drops accents and replaces other non-ASCII characters", () => {
+    expect(echoText("Müller Ĳssel 東京")).toBe("Muller IJssel ??");
+  });
+
+  it("never lets ${ form, however it is nested", () => {
+    expect(echoText("${a} $${b} $${{c}}")).toBe("$(a} $$(b} $$({c}}");
+  });
+
+  it("quotes operators, comment starts and continuations", () => {
+    expect(echoWords("a || b && c ; #d e\\")).toEqual([
+      "a",
+      "'||'",
+      "b",
+      "'&&'",
+      "c",
+      "';'",
+      "'#d'",
+      "'e\\'",
+    ]);
+  });
+
+  it("quotes a first word that echo would read as an option", () => {
+    expect(echoWords("-n x -y")).toEqual(["'-n'", "x", "-y"]);
+  });
+
+  it("caps the length", () => {
+    const words = echoWords("x".repeat(5000));
+    expect(words.join("").length).toBeLessThanOrEqual(MAX_ECHO_CHARS + 3);
+    expect(words.at(-1)).toBe("...");
+  });
+
+  it("makes every word a safe token for any input (property)", () => {
+    fc.assert(
+      // Plain asserts: vitest's expect is too slow to call thousands of times.
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (text) => {
+        const words = echoWords(text);
+        for (const word of words) assert.equal(tokenProblem(word), undefined, word);
+        assert.ok(!words[0]?.startsWith("-"));
+        const parsed = parseIpxeScript(`#!ipxe\necho ${words.join(" ")}\n`);
+        assert.equal(parsed.lines.length, 2);
+        assert.deepEqual(parsed.lines[1]?.commands, [{ name: "echo", args: words }]);
+        for (const word of words) assert.deepEqual(expansionsIn(word), []);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,0 +1,33 @@
+import { tokenProblem } from "./tokens.ts";
+
+/**
+ * Whether a URL can be placed in a script and reach the server meaning the same thing.
+ *
+ * Besides being a safe token, the URL must survive iPXE's URI handling: the 2019 build that
+ * Debian ships percent-decodes the query and encodes it again, escaping only `%`, `#`, `:`, `@`,
+ * `?`, `/`, space and non-printable characters. So `%2B` reaches the server as `+` (a space to
+ * most query parsers) and `%26` as `&` (a new parameter). A query escape is only safe if it
+ * decodes to a character iPXE escapes again. Paths are not checked that way: both Swift and the
+ * artifact route decode the path before using it, so `%2B` and `+` name the same object there.
+ */
+
+const REESCAPED_IN_QUERY = new Set(["%", "#", ":", "@", "?", "/"]);
+const HEX = /^[0-9A-Fa-f]{2}$/;
+
+export function ipxeUrlProblem(url: string): string | undefined {
+  const problem = tokenProblem(url);
+  if (problem !== undefined) return problem;
+  if (!url.startsWith("http://") && !url.startsWith("https://")) return "not an http(s) URL";
+  if (url.includes("#")) return "contains '#'";
+  const q = url.indexOf("?");
+  if (q === -1) return undefined;
+  for (let i = url.indexOf("%", q); i !== -1; i = url.indexOf("%", i + 1)) {
+    const hex = url.slice(i + 1, i + 3);
+    if (!HEX.test(hex)) return "malformed percent escape in the query";
+    const code = Number.parseInt(hex, 16);
+    const survives =
+      code <= 0x20 || code >= 0x7f || REESCAPED_IN_QUERY.has(String.fromCharCode(code));
+    if (!survives) return `query escape %${hex} would reach the server decoded`;
+  }
+  return undefined;
+}
