@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Boot payload for the end-to-end tier (`npm run test:e2e`): a small Linux kernel from Debian's
+# cloud kernel package and a tiny busybox initramfs whose /init prints
+#   SWIFTBOOT-E2E-MARKER cmdline=<contents of /proc/cmdline>
+# on the serial port and powers the machine off.
+#
+# Usage:
+#   scripts/e2e-payload.sh install    apt-get install the system packages the tier needs (root)
+#   scripts/e2e-payload.sh packages   print those package names, one per line
+#   scripts/e2e-payload.sh [build]    build the payload into the cache dir (idempotent) and print
+#                                     KEY=VALUE lines: CACHE_DIR, KERNEL, INITRD, KERNEL_PACKAGE
+#
+# Environment:
+#   SWIFTBOOT_E2E_CACHE           cache dir (default: <repo>/.cache/e2e)
+#   SWIFTBOOT_E2E_KERNEL_PACKAGE  kernel package to use (default: what linux-image-cloud-amd64
+#                                 depends on, e.g. linux-image-6.1.0-56-cloud-amd64)
+set -euo pipefail
+
+PACKAGES=(qemu-system-x86 ipxe ipxe-qemu busybox-static cpio)
+MARKER="SWIFTBOOT-E2E-MARKER"
+# Bump when the initramfs layout or /init changes, so cached builds are redone.
+INITRD_VERSION=1
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="${SWIFTBOOT_E2E_CACHE:-$repo/.cache/e2e}"
+
+log() { echo "e2e-payload: $*" >&2; }
+
+cmd_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+}
+
+# The concrete kernel package (linux-image-<abi>-cloud-amd64) behind the meta-package.
+resolve_kernel_package() {
+  if [[ -n "${SWIFTBOOT_E2E_KERNEL_PACKAGE:-}" ]]; then
+    echo "$SWIFTBOOT_E2E_KERNEL_PACKAGE"
+    return
+  fi
+  apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+    sed -n 's/^ *Depends: \(linux-image-[^ ]*-cloud-amd64\)$/\1/p' | head -n 1
+}
+
+build_kernel() {
+  local pkg
+  pkg="$(resolve_kernel_package || true)"
+  if [[ -z "$pkg" ]]; then
+    if [[ -s "$cache/vmlinuz" ]]; then
+      log "cannot resolve linux-image-cloud-amd64 (apt lists missing?); reusing cached kernel"
+      return
+    fi
+    log "cannot find a cloud kernel package: run 'apt-get update', or set SWIFTBOOT_E2E_KERNEL_PACKAGE"
+    log "(candidates: apt-cache search 'linux-image.*cloud-amd64')"
+    exit 1
+  fi
+  if [[ -s "$cache/vmlinuz" && "$(cat "$cache/kernel-package" 2>/dev/null)" == "$pkg" ]]; then
+    return
+  fi
+  log "fetching $pkg"
+  local work
+  work="$(mktemp -d "$cache/kernel.XXXXXX")"
+  # apt-get download drops privileges to _apt when it can write the directory.
+  chmod 0777 "$work"
+  (cd "$work" && apt-get download -q "$pkg" >&2)
+  dpkg -x "$work"/"$pkg"_*.deb "$work/root"
+  local image
+  image="$(find "$work/root/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n 1)"
+  if [[ -z "$image" ]]; then
+    log "no /boot/vmlinuz-* in $pkg"
+    exit 1
+  fi
+  cp "$image" "$cache/vmlinuz.tmp"
+  mv "$cache/vmlinuz.tmp" "$cache/vmlinuz"
+  echo "$pkg" >"$cache/kernel-package"
+  rm -rf "$work"
+}
+
+build_initrd() {
+  local busybox=/bin/busybox
+  # The initrd has no libraries: busybox must be the statically linked build.
+  if [[ ! -x "$busybox" ]] || ldd "$busybox" >/dev/null 2>&1; then
+    log "$busybox missing or dynamically linked: apt-get install busybox-static"
+    exit 1
+  fi
+  local stamp="v$INITRD_VERSION $(sha256sum "$busybox" | cut -d' ' -f1)"
+  if [[ -s "$cache/initrd.gz" && "$(cat "$cache/initrd-stamp" 2>/dev/null)" == "$stamp" ]]; then
+    return
+  fi
+  log "building initrd.gz"
+  local work
+  work="$(mktemp -d "$cache/initrd.XXXXXX")"
+  local root="$work/root"
+  mkdir -p "$root"/{bin,dev,proc,sys}
+  cp "$busybox" "$root/bin/busybox"
+  for applet in sh mount cat echo poweroff sleep; do
+    ln -s busybox "$root/bin/$applet"
+  done
+  # A console node in case the kernel's built-in initramfs lacks one (needs root; /init also
+  # mounts devtmpfs, so this is a belt to those braces).
+  mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
+  cat >"$root/init" <<EOF
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# Keep kernel messages from interleaving with the marker line.
+echo 1 >/proc/sys/kernel/printk
+out=/dev/console
+[ -c /dev/ttyS0 ] && out=/dev/ttyS0
+echo "$MARKER cmdline=\$(cat /proc/cmdline)" >"\$out"
+poweroff -f
+sleep 5
+EOF
+  chmod 0755 "$root/init"
+  (cd "$root" && find . -print0 | LC_ALL=C sort -z |
+    cpio --null --create --format=newc --owner=0:0 --quiet) | gzip -9n >"$work/initrd.gz"
+  mv "$work/initrd.gz" "$cache/initrd.gz"
+  echo "$stamp" >"$cache/initrd-stamp"
+  rm -rf "$work"
+}
+
+cmd_build() {
+  mkdir -p "$cache"
+  # One builder at a time per cache dir.
+  exec 9>"$cache/.lock"
+  flock 9
+  build_kernel
+  build_initrd
+  echo "CACHE_DIR=$cache"
+  echo "KERNEL=$cache/vmlinuz"
+  echo "INITRD=$cache/initrd.gz"
+  echo "KERNEL_PACKAGE=$(cat "$cache/kernel-package")"
+}
+
+case "${1:-build}" in
+install) cmd_install ;;
+packages) printf '%s\n' "${PACKAGES[@]}" ;;
+build) cmd_build ;;
+*)
+  echo "usage: $0 [install|packages|build]" >&2
+  exit 2
+  ;;
+esac
