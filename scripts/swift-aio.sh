@@ -9,6 +9,7 @@
 #                                           endpoint (also written to <dir>/env)
 #   bash scripts/swift-aio.sh stop <dir>    stop it (by pid files) and check nothing is left
 #   bash scripts/swift-aio.sh status <dir>  exit 0 when every process of <dir> runs
+#   bash scripts/swift-aio.sh check         exit 0 when the packages are installed
 #
 # Layout of <dir> (owned by user swift):
 #   etc/    swift.conf, {proxy,account,container,object}-server.conf, *.builder, *.ring.gz
@@ -267,8 +268,9 @@ main() {
   start) cmd_start "$@" ;;
   stop) cmd_stop "$@" ;;
   status) cmd_status "$@" ;;
+  check) check_installed && echo "swift-aio: installed" ;;
   *)
-    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
   esac
