@@ -1,0 +1,38 @@
+import type { Config } from "../config/index.ts";
+
+/**
+ * The base URL machines use to reach swiftboot: `ipxe.public_url` when set, else
+ * `http(s)://host[:port]` of the request, whose host comes from an untrusted Host header and ends
+ * up in scripts. WHATWG URL parsing lets `$`, `{`, `}`, `'`, `&` and more through in host names,
+ * so the host is held to DNS names, IPv4 and bracketed IPv6 here.
+ */
+export class InvalidBaseUrlError extends Error {
+  override name = "InvalidBaseUrlError";
+  /** What the HTTP layer answers. */
+  readonly status = 400;
+}
+
+const DNS_LABEL = "[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?";
+const DNS_NAME = new RegExp(`^${DNS_LABEL}(?:\\.${DNS_LABEL})*\\.?$`);
+const IPV6 = /^\[[0-9a-f:.]{2,45}\]$/;
+const PORT = /^[0-9]{1,5}$/;
+
+export function baseUrlFromRequest(config: Config, requestUrl: string | URL): string {
+  if (config.ipxe.public_url !== undefined) return config.ipxe.public_url;
+  let url: URL;
+  try {
+    url = typeof requestUrl === "string" ? new URL(requestUrl) : requestUrl;
+  } catch {
+    throw new InvalidBaseUrlError("the request URL cannot be parsed");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InvalidBaseUrlError(`unsupported scheme ${url.protocol}`);
+  }
+  const { hostname, port } = url;
+  if (hostname.length > 253 || !(DNS_NAME.test(hostname) || IPV6.test(hostname))) {
+    throw new InvalidBaseUrlError("the Host header is not a plain host name or address");
+  }
+  if (port !== "" && !PORT.test(port))
+    throw new InvalidBaseUrlError("the Host header has a bad port");
+  return `${url.protocol}//${hostname}${port === "" ? "" : `:${port}`}`;
+}

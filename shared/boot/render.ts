@@ -1,0 +1,160 @@
+import {
+  IpxeScript,
+  ipxeUrlProblem,
+  type ScriptArg,
+  ScriptToken,
+  tokenProblem,
+  UnsafeScriptValueError,
+} from "../ipxe/index.ts";
+import { type BootIdentity, macHexhyp } from "./identity.ts";
+import { type BootPlan, nodeLabel } from "./plan.ts";
+import type { BootSettings } from "./settings.ts";
+
+/**
+ * Plans to script text. The boot script is the only one built from values that can fail the
+ * checks (URLs, kernel arguments, the base URL); it throws UnsafeScriptValueError before emitting
+ * any of them, and the caller renders an error script instead. Every other script is made of
+ * constants and echo text, which cannot fail.
+ */
+export interface RenderContext {
+  settings: BootSettings;
+  identity: BootIdentity;
+  /** swiftboot's base URL, for the retry's re-chain. */
+  baseUrl: string;
+}
+
+export interface BootUrls {
+  kernel: string;
+  ramdisk: string;
+}
+
+/** Names given to the images, so EFI-stub kernels find the ramdisk through `initrd=<name>`. */
+export const KERNEL_NAME = "kernel";
+export const RAMDISK_NAME = "ramdisk";
+
+const PURPOSE_TEXT = { deploy: "deploy", rescue: "rescue", instance: "instance" } as const;
+
+type BootPlanOf<K extends BootPlan["kind"]> = Extract<BootPlan, { kind: K }>;
+
+export function renderBootScript(
+  plan: BootPlanOf<"boot">,
+  urls: BootUrls,
+  ctx: RenderContext,
+): string {
+  const { settings, identity } = ctx;
+  const kernelUrl = checkedUrl(urls.kernel, `kernel URL (image ${plan.kernel.id})`);
+  const ramdiskUrl = checkedUrl(urls.ramdisk, `ramdisk URL (image ${plan.ramdisk.id})`);
+  const kernelArgs = checkedKernelArgs(plan.kernelArgs);
+  // The retry count lives in the re-chain URL, so the server decides when retrying stops.
+  const canRetry = identity.attempt < settings.retries;
+  const chainUrl = canRetry ? retryChainUrl(ctx) : undefined;
+  const onFailure = ["goto", canRetry ? "retry" : "fail"] as const;
+  const timeout = settings.timeoutOptions;
+  const label = nodeLabel(plan.node);
+  const attempts = settings.retries + 1;
+
+  const script = new IpxeScript()
+    .echo(
+      `swiftboot: ${PURPOSE_TEXT[plan.purpose]} boot of node ${label}: kernel ${plan.kernel.name}, ` +
+        `ramdisk ${plan.ramdisk.name} (attempt ${identity.attempt + 1} of ${attempts})`,
+    )
+    .line(["imgfree"])
+    .line(
+      [
+        "kernel",
+        "--name",
+        KERNEL_NAME,
+        ...timeout,
+        kernelUrl,
+        `initrd=${RAMDISK_NAME}`,
+        ...kernelArgs,
+      ],
+      onFailure,
+    )
+    .line(["initrd", "--name", RAMDISK_NAME, ...timeout, ramdiskUrl], onFailure)
+    .line(["boot"], onFailure);
+  if (chainUrl !== undefined) {
+    script
+      .label("retry")
+      .echo(
+        `swiftboot: download or boot failed; fetching fresh URLs in ${settings.retryDelay} s ` +
+          `(attempt ${identity.attempt + 2} of ${attempts})`,
+      )
+      .line(["sleep", settings.retryDelay])
+      .line(["chain", "--autofree", "--replace", ...timeout, chainUrl], ["goto", "fail"]);
+  }
+  script.label("fail").echo(`swiftboot: could not boot node ${label}`);
+  return failWith(script, settings).toString();
+}
+
+/** Scripts that boot nothing; never throws, whatever the plan's text holds. */
+export function renderNoBootScript(
+  plan: Exclude<BootPlan, { kind: "boot" }>,
+  ctx: RenderContext,
+): string {
+  const script = new IpxeScript();
+  switch (plan.kind) {
+    case "local":
+      // Not the fail action: leaving iPXE is how a machine gets to its disk.
+      return script.echo(`swiftboot: ${plan.reason}`).line(["exit"]).toString();
+    case "refuse":
+      script.echo(`swiftboot: ${plan.reason}`);
+      break;
+    case "unknown":
+      script.echo(`swiftboot: unknown machine: ${plan.reason}`);
+      for (const p of ctx.identity.problems)
+        script.echo(`swiftboot: ignored ${p.field} ${p.value}: ${p.message}`);
+      break;
+    case "error":
+      script.echo(
+        `swiftboot: cannot boot${plan.node ? ` node ${nodeLabel(plan.node)}` : ""}: ${plan.reason}`,
+      );
+      break;
+  }
+  return failWith(script, ctx.settings).toString();
+}
+
+function failWith(script: IpxeScript, settings: BootSettings): IpxeScript {
+  return script.echo(settings.failMessage).line([settings.failAction]);
+}
+
+function checkedUrl(url: string, what: string): string {
+  const problem = ipxeUrlProblem(url);
+  if (problem !== undefined) throw new UnsafeScriptValueError(what, problem);
+  return url;
+}
+
+function checkedKernelArgs(args: readonly (string | ScriptToken)[]): ScriptArg[] {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (typeof arg !== "string") continue;
+    const problem = tokenProblem(arg);
+    if (problem !== undefined)
+      throw new UnsafeScriptValueError(`kernel argument ${i + 1}`, problem);
+  }
+  return args as ScriptArg[];
+}
+
+/**
+ * `<base>/boot/<mac>.ipxe?uuid=&arch=&platform=&attempt=<n+1>`, from validated values only. When
+ * the request path held no valid MAC, iPXE fills in `${mac:hexhyp}` as the first stage does.
+ */
+function retryChainUrl(ctx: RenderContext): ScriptArg {
+  const { identity, baseUrl } = ctx;
+  let query = "";
+  if (identity.uuid !== undefined) query += `uuid=${identity.uuid}&`;
+  if (identity.arch !== undefined) query += `arch=${identity.arch}&`;
+  if (identity.platform !== undefined) query += `platform=${identity.platform}&`;
+  query += `attempt=${identity.attempt + 1}`;
+  if (identity.mac !== undefined) {
+    return checkedUrl(
+      `${baseUrl}/boot/${macHexhyp(identity.mac)}.ipxe?${query}`,
+      "boot script URL",
+    );
+  }
+  checkedUrl(`${baseUrl}/boot/x.ipxe`, "boot script URL");
+  return ScriptToken.join(
+    [`${baseUrl}/boot/`, ScriptToken.expansion("mac:hexhyp"), `.ipxe?${query}`],
+    "boot script URL",
+  );
+}
