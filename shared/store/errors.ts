@@ -33,3 +33,19 @@ export class CorruptRecordError extends StoreError {
     super(`stored record ${key} is invalid: ${problems}`);
   }
 }
+
+/** A record handed to the store for writing failed validation; nothing was written. */
+export class InvalidRecordError extends StoreError {
+  override name = "InvalidRecordError";
+  constructor(
+    readonly key: string,
+    readonly problems: string,
+  ) {
+    super(`record ${key} is invalid: ${problems}`);
+  }
+}
+
+/** A write lost a race with other writers more times than it retries; nothing was written. */
+export class ConcurrentModificationError extends StoreError {
+  override name = "ConcurrentModificationError";
+}

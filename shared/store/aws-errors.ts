@@ -1,0 +1,97 @@
+import { StoreError, StoreUnavailableError } from "./errors.ts";
+
+/** Service answers that mean "try again later", as opposed to "this request is wrong". */
+const UNAVAILABLE_NAMES = new Set([
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "ThrottlingException",
+  "Throttling",
+  "InternalServerError",
+  "ServiceUnavailable",
+  "TransactionInProgressException",
+]);
+
+/** Transport failures: no HTTP answer at all. */
+const NETWORK_NAMES = new Set(["AbortError", "TimeoutError", "RequestTimeout", "NetworkingError"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "ETIMEDOUT",
+]);
+
+interface AwsErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  $fault?: "client" | "server";
+  $metadata?: { httpStatusCode?: number };
+}
+
+function isNetworkError(error: AwsErrorShape): boolean {
+  if (error.name !== undefined && NETWORK_NAMES.has(error.name)) return true;
+  if (error.code !== undefined && NETWORK_CODES.has(error.code)) return true;
+  // fetch (Workers) reports transport failures as TypeError("fetch failed"/"Network connection lost").
+  return /socket hang up|fetch failed|network connection lost/i.test(error.message ?? "");
+}
+
+/**
+ * Maps an AWS SDK failure to the store's errors: unreachable, slow, throttled, failing (5xx) or
+ * missing-table stores are StoreUnavailableError (the boot path answers 503 + Retry-After);
+ * other service errors are StoreError. Anything else (a bug) is rethrown unchanged.
+ */
+export function toStoreError(error: unknown, operation: string, timeoutMs: number): Error {
+  if (error instanceof StoreError || typeof error !== "object" || error === null) {
+    return error instanceof Error ? error : new StoreError(`${operation} failed: ${String(error)}`);
+  }
+  const e = error as AwsErrorShape;
+  if (isNetworkError(e)) {
+    const reason =
+      e.name === "AbortError" || e.name === "TimeoutError"
+        ? `did not answer within ${timeoutMs} ms`
+        : `could not be reached (${e.code ?? e.name}: ${e.message})`;
+    return new StoreUnavailableError(`DynamoDB ${reason} during ${operation}`, { cause: error });
+  }
+  if (e.name === "CredentialsProviderError") {
+    // Loading credentials (from the environment, IMDS, ...) failed; on Lambda this can be transient.
+    return new StoreUnavailableError(
+      `no AWS credentials for DynamoDB during ${operation}: ${e.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (e.$fault === undefined && e.$metadata === undefined) return error as Error;
+  const status = e.$metadata?.httpStatusCode;
+  if (e.name === "Unknown" || e.name === "UnknownError") {
+    // An HTTP answer that is not DynamoDB's (a proxy, a wrong port): no store at this endpoint.
+    return new StoreUnavailableError(
+      `DynamoDB endpoint answered HTTP ${status ?? "?"} with no DynamoDB response during ${operation}; check store.endpoint`,
+      { cause: error },
+    );
+  }
+  if (e.name === "ResourceNotFoundException") {
+    return new StoreUnavailableError(`DynamoDB table not found during ${operation}: ${e.message}`, {
+      cause: error,
+    });
+  }
+  if (
+    (e.name !== undefined && UNAVAILABLE_NAMES.has(e.name)) ||
+    e.$fault === "server" ||
+    (status !== undefined && status >= 500) ||
+    status === undefined
+  ) {
+    return new StoreUnavailableError(
+      `DynamoDB unavailable during ${operation}: ${e.name}: ${e.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new StoreError(`DynamoDB ${operation} failed: ${e.name}: ${e.message}`, { cause: error });
+}

@@ -1,0 +1,50 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { normalizeMac, normalizeUuid } from "../model/index.ts";
+import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
+import { createStoreContext, type StoreContext } from "./context.ts";
+import { batchGetImages, getClaimOwner, getImage, getVersionedNode } from "./reads.ts";
+import type { AdminStore } from "./types.ts";
+import { deleteNode, putImage, putNode } from "./writes.ts";
+
+export interface DynamoStore extends AdminStore {
+  /** The underlying client, e.g. for ensureTable(). */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+/**
+ * The DynamoDB-backed store. Runs on Node and on Workers: it imports only the AWS SDK and
+ * dynamodb-toolbox. Every call fails within about `timeoutMs` when DynamoDB cannot answer.
+ */
+export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
+  const client = createDynamoClient(options);
+  const ctx = createStoreContext(createDocumentClient(client), options.table, options.timeoutMs);
+  return {
+    client,
+    tableName: options.table,
+    findNodeByMac: (mac) => findNodeBy(ctx, "mac", normalizeMac(mac)),
+    findNodeByUuid: (uuid) => findNodeBy(ctx, "uuid", normalizeUuid(uuid)),
+    getImages: (ids) => batchGetImages(ctx, ids),
+    putImage: (image) => putImage(ctx, image),
+    getImage: (id) => getImage(ctx, id, { consistent: true }),
+    putNode: (node) => putNode(ctx, node),
+    getNode: async (id) => (await getVersionedNode(ctx, id, { consistent: true }))?.node,
+    deleteNode: (id) => deleteNode(ctx, id),
+  };
+}
+
+/**
+ * Boot path: claim, then node (two GetItems). A node that no longer lists the identity (a claim
+ * left behind by a manual edit, or a read racing a move) is treated as not found.
+ */
+async function findNodeBy(ctx: StoreContext, kind: "mac" | "uuid", value: string | undefined) {
+  if (value === undefined) return undefined;
+  // One budget for both reads: the lookup as a whole answers within timeoutMs.
+  const read = { consistent: false, signal: AbortSignal.timeout(ctx.timeoutMs) };
+  const owner = await getClaimOwner(ctx, kind, value, read);
+  if (owner === undefined) return undefined;
+  const found = await getVersionedNode(ctx, owner, read);
+  if (found === undefined) return undefined;
+  const listed = kind === "mac" ? found.node.macs.includes(value) : found.node.uuid === value;
+  return listed ? found.node : undefined;
+}

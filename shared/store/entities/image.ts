@@ -1,0 +1,33 @@
+import { Entity } from "dynamodb-toolbox/entity";
+import { item } from "dynamodb-toolbox/schema/item";
+import { map } from "dynamodb-toolbox/schema/map";
+import { number } from "dynamodb-toolbox/schema/number";
+import { string } from "dynamodb-toolbox/schema/string";
+import { prefix } from "dynamodb-toolbox/transformers/prefix";
+import type { SwiftbootTable } from "../table.ts";
+
+/**
+ * An image as stored: `IMAGE#<id>` / `IMAGE`. The types here guard the item's shape; the model's
+ * `imageSchema` (zod) still validates every record read or written, because it owns the rules.
+ */
+export const imageItemSchema = item({
+  id: string().key().savedAs("pk").transform(prefix("IMAGE")),
+  sk: string().key().const("IMAGE").hidden(),
+  name: string(),
+  swift: map({ container: string().optional(), object: string() }),
+  origin: string().optional(),
+  size: number().optional(),
+  sha256: string().optional(),
+});
+
+export function createImageEntity(table: SwiftbootTable) {
+  return new Entity({
+    name: "Image",
+    table,
+    schema: imageItemSchema,
+    // `_md` helps operators; a creation time would be overwritten by every Put, so none is kept.
+    timestamps: { created: false, modified: { hidden: true } },
+  });
+}
+
+export type ImageEntity = ReturnType<typeof createImageEntity>;

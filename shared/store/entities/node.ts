@@ -1,0 +1,59 @@
+import { Entity } from "dynamodb-toolbox/entity";
+import { item } from "dynamodb-toolbox/schema/item";
+import { list } from "dynamodb-toolbox/schema/list";
+import { map } from "dynamodb-toolbox/schema/map";
+import { number } from "dynamodb-toolbox/schema/number";
+import { record } from "dynamodb-toolbox/schema/record";
+import { string } from "dynamodb-toolbox/schema/string";
+import { prefix } from "dynamodb-toolbox/transformers/prefix";
+import { ARCHES, BOOT_OPTIONS, PROVISION_STATES } from "../../model/index.ts";
+import type { SwiftbootTable } from "../table.ts";
+
+const kernelRamdisk = () => map({ kernel: string(), ramdisk: string() });
+const instanceImages = () =>
+  map({
+    kernel: string().optional(),
+    ramdisk: string().optional(),
+    boot: string().enum(...BOOT_OPTIONS),
+  });
+
+/**
+ * A node as stored: `NODE#<id>` / `NODE`. `version` grows by one on every write and guards
+ * putNode/deleteNode against concurrent writers (see put-node.ts). The shape mirrors the model's
+ * `nodeSchema`, which still validates every record read or written because it owns the rules
+ * (MAC forms, id alphabet, kernel argument safety).
+ */
+export const nodeItemSchema = item({
+  id: string().key().savedAs("pk").transform(prefix("NODE")),
+  sk: string().key().const("NODE").hidden(),
+  version: number(),
+  name: string(),
+  macs: list(string()),
+  uuid: string().optional(),
+  state: string().enum(...PROVISION_STATES),
+  deploy: kernelRamdisk().optional(),
+  rescue: kernelRamdisk().optional(),
+  instance: instanceImages().optional(),
+  kernel_args: string().optional(),
+  arch_images: record(
+    string().enum(...ARCHES),
+    map({
+      deploy: kernelRamdisk().optional(),
+      rescue: kernelRamdisk().optional(),
+      instance: instanceImages().optional(),
+    }),
+  )
+    .partial()
+    .optional(),
+});
+
+export function createNodeEntity(table: SwiftbootTable) {
+  return new Entity({
+    name: "Node",
+    table,
+    schema: nodeItemSchema,
+    timestamps: { created: false, modified: { hidden: true } },
+  });
+}
+
+export type NodeEntity = ReturnType<typeof createNodeEntity>;
