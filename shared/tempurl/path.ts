@@ -109,10 +109,12 @@ export function percentEncode(s: string, keepSlash: boolean, field: TempUrlField
  * non-ASCII and every other reserved character are encoded; `/` is kept. Identical to
  * python-swiftclient's `quote(path)`; returns `path` itself when nothing needs encoding.
  *
- * The result also survives iPXE (2019 build), which decodes the path and re-encodes only
- * whitespace, controls, non-ASCII, `%`, `#`, `:`, `@`, `?`: anything it leaves decoded (`+`, `&`,
- * `=`, `;`...) means the same to Swift in a path. It holds no whitespace and no `$`, so it is also
- * a safe iPXE script token.
+ * In iPXE (the 2019 build in Debian 12), which decodes the path and re-encodes only controls,
+ * space, `%`, `#`, `:`, `@`, `?` and bytes >= 0x80: an ASCII path survives, since whatever it
+ * leaves decoded (`+`, `&`, `=`, `;`...) means the same to Swift in a path. Non-ASCII does not:
+ * that build prints bytes >= 0x80 as `%FFFFFFxx` (signed char), so Swift gets a different path
+ * and answers 401. Object names meant for iPXE must be ASCII. The result holds no whitespace and
+ * no `$`, so it is always a safe iPXE script token.
  */
 export function toUrlPath(path: string): string {
   return percentEncode(path, true, "path");

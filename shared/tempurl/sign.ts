@@ -15,11 +15,12 @@
  * `filename` and `inline` (not signed, unknown to python-swiftclient) come last in both, with
  * the filename percent-encoded.
  *
- * In an iPXE script (the 2019 build decodes the query, then re-encodes only whitespace,
- * controls, non-ASCII, `%`, `#`, `:`, `@`, `?`): the signature (hex or URL-safe base64), the
- * expiry (digits, or ISO 8601 whose `:` iPXE re-encodes and Swift decodes) and IP ranges are
- * always safe. A prefix or filename holding `+` or `&` is not: iPXE turns `%2B` back into `+`,
- * which Swift reads as a space, and `%26` into `&`, which splits the parameter.
+ * In an iPXE script (the 2019 build decodes the query, then re-encodes only controls, space,
+ * `%`, `#`, `:`, `@`, `?`, and bytes >= 0x80 wrongly as `%FFFFFFxx`): the signature (hex or
+ * URL-safe base64), the expiry (digits, or ISO 8601 whose `:` is re-encoded and decoded again by
+ * Swift) and IP ranges (ASCII) survive. A prefix or filename survives only if it is ASCII without
+ * `+` or `&`: iPXE turns `%2B` back into `+`, which Swift reads as a space, and `%26` into `&`,
+ * which splits the parameter. The path: see toUrlPath.
  */
 import { hmacAsync, hmacSync, toHex } from "../crypto/index.ts";
 import { toBase64Url } from "./base64url.ts";
