@@ -201,13 +201,27 @@ describe("URL modes", () => {
   it("signs temp URLs over the container named by the image, percent-encoding the object", () => {
     const images = imageMap([
       ...IMAGES.filter((i) => i.id !== "ipa-kernel"),
-      image({ id: "ipa-kernel", swift: { container: "other", object: "k ernel+ü" } }),
+      image({ id: "ipa-kernel", swift: { container: "other", object: "k ernel+(1)" } }),
     ]);
     const expires = NOW + 300;
-    const sig = hmac(TEMP_URL_KEY, `GET\n${expires}\n/v1/AUTH_test/other/k ernel+ü`);
+    const sig = hmac(TEMP_URL_KEY, `GET\n${expires}\n/v1/AUTH_test/other/k ernel+(1)`);
     expect(build({ images }).script).toContain(
-      `kernel --name kernel http://swift.example:8080/v1/AUTH_test/other/k%20ernel%2B%C3%BC?temp_url_sig=${sig}&temp_url_expires=${expires} `,
+      `kernel --name kernel http://swift.example:8080/v1/AUTH_test/other/k%20ernel%2B%281%29?temp_url_sig=${sig}&temp_url_expires=${expires} `,
     );
+  });
+
+  it("explains that a non-ASCII object name cannot be fetched by the 2019 iPXE", () => {
+    const images = imageMap([
+      ...IMAGES.filter((i) => i.id !== "ipa-kernel"),
+      image({ id: "ipa-kernel", swift: { object: "kernel-ü" } }),
+    ]);
+    const result = build({ images });
+    expect(result.plan.kind).toBe("error");
+    expect(result.script).toContain(
+      "kernel URL (image ipa-kernel) is unsafe in an iPXE script (escaped non-ASCII byte %C3, which the 2019 iPXE mangles)",
+    );
+    // Cache mode serves the same image under an ASCII file name.
+    expect(build({ images, config: cacheConfig() }).plan.kind).toBe("boot");
   });
 
   it("adds the expected download start delay to the expiry and honours the digest", () => {

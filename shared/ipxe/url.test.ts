@@ -17,10 +17,16 @@ describe("ipxeUrlProblem", () => {
     expect(ipxeUrlProblem("http://h/x?sig=a%2Bb")).toMatch(/%2B/);
     expect(ipxeUrlProblem("http://h/x?a=%26b")).toMatch(/%26/);
     expect(ipxeUrlProblem("http://h/x?a=%zz")).toMatch(/malformed/);
+    expect(ipxeUrlProblem("http://h/x%4")).toMatch(/malformed/);
   });
 
-  it("does not judge path escapes (servers decode paths)", () => {
-    expect(ipxeUrlProblem("http://h/a%2Bb/c")).toBe(undefined);
+  it("does not judge ASCII path escapes (servers decode paths)", () => {
+    expect(ipxeUrlProblem("http://h/a%2Bb/c%3A")).toBe(undefined);
+  });
+
+  it("refuses escaped non-ASCII bytes, which the 2019 iPXE sends as %FFFFFFxx", () => {
+    expect(ipxeUrlProblem("http://h/m%C3%BCnchen")).toMatch(/non-ASCII byte %C3/);
+    expect(ipxeUrlProblem("http://h/x?a=%e2%82%ac")).toMatch(/non-ASCII byte %e2/);
   });
 
   it("refuses unsafe tokens, fragments and other schemes", () => {

@@ -9,6 +9,8 @@ import { tokenProblem } from "./tokens.ts";
  * most query parsers) and `%26` as `&` (a new parameter). A query escape is only safe if it
  * decodes to a character iPXE escapes again. Paths are not checked that way: both Swift and the
  * artifact route decode the path before using it, so `%2B` and `+` name the same object there.
+ * Anywhere in the URL, an escaped byte >= 0x80 (UTF-8) is refused: that build re-encodes such
+ * bytes as `%FFFFFFxx` (a signed char), so the server gets a different path and answers 401.
  */
 
 const REESCAPED_IN_QUERY = new Set(["%", "#", ":", "@", "?", "/"]);
@@ -20,14 +22,20 @@ export function ipxeUrlProblem(url: string): string | undefined {
   if (!url.startsWith("http://") && !url.startsWith("https://")) return "not an http(s) URL";
   if (url.includes("#")) return "contains '#'";
   const q = url.indexOf("?");
-  if (q === -1) return undefined;
-  for (let i = url.indexOf("%", q); i !== -1; i = url.indexOf("%", i + 1)) {
+  for (let i = url.indexOf("%"); i !== -1; i = url.indexOf("%", i + 1)) {
     const hex = url.slice(i + 1, i + 3);
-    if (!HEX.test(hex)) return "malformed percent escape in the query";
+    if (!HEX.test(hex)) return "malformed percent escape";
     const code = Number.parseInt(hex, 16);
-    const survives =
-      code <= 0x20 || code >= 0x7f || REESCAPED_IN_QUERY.has(String.fromCharCode(code));
-    if (!survives) return `query escape %${hex} would reach the server decoded`;
+    if (code >= 0x80) return `escaped non-ASCII byte %${hex}, which the 2019 iPXE mangles`;
+    const inQuery = q !== -1 && i > q;
+    if (
+      inQuery &&
+      code > 0x20 &&
+      code !== 0x7f &&
+      !REESCAPED_IN_QUERY.has(String.fromCharCode(code))
+    ) {
+      return `query escape %${hex} would reach the server decoded`;
+    }
   }
   return undefined;
 }
