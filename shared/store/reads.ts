@@ -20,7 +20,8 @@ export interface ReadOptions {
 
 export interface VersionedNode {
   node: Node;
-  version: number;
+  /** Undefined for an item written by another tool, before its first putNode. */
+  version: number | undefined;
 }
 
 export async function getVersionedNode(

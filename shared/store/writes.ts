@@ -1,3 +1,4 @@
+import type { Condition } from "dynamodb-toolbox/entity/actions/parseCondition";
 import { PutItemCommand } from "dynamodb-toolbox/entity/actions/put";
 import { DeleteTransaction } from "dynamodb-toolbox/entity/actions/transactDelete";
 import { PutTransaction } from "dynamodb-toolbox/entity/actions/transactPut";
@@ -5,13 +6,14 @@ import { execute } from "dynamodb-toolbox/entity/actions/transactWrite";
 import type { Image, Node } from "../model/index.ts";
 import { call, type StoreContext } from "./context.ts";
 import { macKey } from "./entities/identity-claim.ts";
+import type { NodeEntity } from "./entities/node.ts";
 import {
   ConcurrentModificationError,
   IdentityConflictError,
   StoreError,
   StoreUnavailableError,
 } from "./errors.ts";
-import { getClaimOwner, getVersionedNode } from "./reads.ts";
+import { getClaimOwner, getVersionedNode, type VersionedNode } from "./reads.ts";
 import { imageForWrite, nodeForWrite, nodeKey } from "./records.ts";
 
 /**
@@ -96,23 +98,26 @@ type Transaction =
 
 /**
  * Runs a node transaction built from the current version, retrying lost races. `build` returns
- * the transaction items and, in parallel, what each one does. Releases whose condition fails
- * (the claim is gone, or another node holds it) are dropped on the next attempt rather than
- * blocking the write forever.
+ * the transaction items and, in parallel, what each one does. A release whose condition fails
+ * while the node's version condition held (the claim is gone, or another node holds it: only a
+ * manual edit gets there) is dropped on the next attempt at that same version rather than
+ * blocking the write forever. When the version moved, failed releases prove nothing (the other
+ * writer released them) and the skips are forgotten with the version.
  */
 async function runNodeTransaction(
   ctx: StoreContext,
   id: string,
   build: (
-    current: Awaited<ReturnType<typeof getVersionedNode>>,
+    current: VersionedNode | undefined,
     skipRelease: Set<string>,
   ) => { steps: Step[]; transactions: Transaction[] } | undefined,
 ): Promise<boolean> {
-  const skipRelease = new Set<string>();
+  let skips = { version: undefined as number | undefined, keys: new Set<string>() };
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     if (attempt > 1) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * Math.random()));
     const current = await getVersionedNode(ctx, id, { consistent: true });
-    const plan = build(current, skipRelease);
+    if (current?.version !== skips.version) skips = { version: current?.version, keys: new Set() };
+    const plan = build(current, skips.keys);
     if (plan === undefined) return false;
     try {
       await call(ctx, `TransactWriteItems ${nodeKey(id)}`, async (options) => {
@@ -128,7 +133,7 @@ async function runNodeTransaction(
     } catch (error) {
       if (!(error instanceof Cancelled)) throw error;
       const reasons = cancellationReasons(error.cause) ?? [];
-      await explainCancellation(ctx, id, plan.steps, reasons, skipRelease);
+      await explainCancellation(ctx, id, plan.steps, reasons, skips.keys);
     }
   }
   throw new ConcurrentModificationError(
@@ -154,6 +159,8 @@ async function explainCancellation(
   reasons: CancellationReason[],
   skipRelease: Set<string>,
 ): Promise<void> {
+  const nodeStep = steps.findIndex((s) => s.step === "node");
+  const versionHeld = (reasons[nodeStep]?.Code ?? "None") === "None";
   for (const [index, reason] of reasons.entries()) {
     const step = steps[index];
     const code = reason.Code ?? "None";
@@ -166,7 +173,7 @@ async function explainCancellation(
       throw new StoreError(`DynamoDB refused the write of ${nodeKey(nodeId)}: ${code}`);
     }
     if (step.step === "release") {
-      skipRelease.add(identityKey(step.id)); // not ours (any more): leave it alone
+      if (versionHeld) skipRelease.add(identityKey(step.id)); // not ours: leave it alone
     } else if (step.step === "claim") {
       const owner = await getClaimOwner(ctx, step.id.kind, step.id.value, { consistent: true });
       if (owner !== undefined && owner !== nodeId) {
@@ -176,6 +183,18 @@ async function explainCancellation(
     }
     // step "node": the version moved under us; retry from a fresh read.
   }
+}
+
+/** The node item is still the version we read. */
+function unchanged(current: VersionedNode): Condition<NodeEntity> {
+  return current.version === undefined
+    ? {
+        and: [
+          { attr: "id", exists: true },
+          { attr: "version", exists: false },
+        ],
+      }
+    : { attr: "version", eq: current.version };
 }
 
 export async function putNode(ctx: StoreContext, input: Node): Promise<void> {
@@ -191,10 +210,7 @@ export async function putNode(ctx: StoreContext, input: Node): Promise<void> {
       .build(PutTransaction)
       .item({ ...node, version })
       .options({
-        condition:
-          current === undefined
-            ? { attr: "id", exists: false }
-            : { attr: "version", eq: current.version },
+        condition: current === undefined ? { attr: "id", exists: false } : unchanged(current),
       });
     return {
       steps: [
@@ -221,7 +237,7 @@ export async function deleteNode(ctx: StoreContext, id: string): Promise<boolean
         ctx.node
           .build(DeleteTransaction)
           .key({ id })
-          .options({ condition: { attr: "version", eq: current.version } }),
+          .options({ condition: unchanged(current) }),
         ...released.map((r) => claimRelease(ctx, id, r)),
       ],
     };

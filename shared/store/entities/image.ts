@@ -18,6 +18,13 @@ export const imageItemSchema = item({
   origin: string().optional(),
   size: number().optional(),
   sha256: string().optional(),
+  /** Last write, for operators. Not a toolbox timestamp: those are required on read, and items
+   * written by other tools (seeding, restores) should not read as corrupt for lacking one. */
+  modified: string()
+    .optional()
+    .savedAs("_md")
+    .putDefault(() => new Date().toISOString())
+    .hidden(),
 });
 
 export function createImageEntity(table: SwiftbootTable) {
@@ -25,8 +32,8 @@ export function createImageEntity(table: SwiftbootTable) {
     name: "Image",
     table,
     schema: imageItemSchema,
-    // `_md` helps operators; a creation time would be overwritten by every Put, so none is kept.
-    timestamps: { created: false, modified: { hidden: true } },
+    // No creation time: every Put would overwrite it.
+    timestamps: false,
   });
 }
 

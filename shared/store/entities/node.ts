@@ -26,7 +26,14 @@ const instanceImages = () =>
 export const nodeItemSchema = item({
   id: string().key().savedAs("pk").transform(prefix("NODE")),
   sk: string().key().const("NODE").hidden(),
-  version: number(),
+  /** Absent only on items written by other tools; the first putNode sets it to 1. */
+  version: number().optional(),
+  /** Last write, for operators. Not a toolbox timestamp: those are required on read. */
+  modified: string()
+    .optional()
+    .savedAs("_md")
+    .putDefault(() => new Date().toISOString())
+    .hidden(),
   name: string(),
   macs: list(string()),
   uuid: string().optional(),
@@ -52,7 +59,7 @@ export function createNodeEntity(table: SwiftbootTable) {
     name: "Node",
     table,
     schema: nodeItemSchema,
-    timestamps: { created: false, modified: { hidden: true } },
+    timestamps: false,
   });
 }
 
