@@ -4,14 +4,16 @@
  * Like swift's argparse setup, options may come anywhere, words that look like unknown options
  * ("-5m") are positionals, and extra positionals are ignored. Exit codes: 0 with the URL on
  * stdout; 1 with the message on stderr for bad input; 2 for an invalid --digest choice.
- * Deliberately stricter than swift (which signs URLs Swift will refuse): unknown methods,
- * invalid ip ranges, an empty key, non-v1 paths and negative offsets are errors.
+ * Deliberately stricter than swift (which signs URLs Swift will refuse): unknown methods (after
+ * swift's own warning line), invalid ip ranges, an empty key, non-v1 paths and negative offsets
+ * are errors.
  */
 import type { Command } from "commander";
 import {
   generateTempUrl,
   splitStorageUrl,
   TEMP_URL_DIGESTS,
+  TEMP_URL_METHODS,
   type TempUrlDigest,
   TempUrlError,
 } from "../../../shared/tempurl/index.ts";
@@ -73,9 +75,17 @@ export function registerTempurl(program: Command, deps: TempurlDeps = {}): Comma
       }
       if (args.length < 4) this.error(USAGE, { exitCode: 1, code: "swiftboot.tempurl.usage" });
       const [method, time, pathOrUrl, key] = args as [string, string, string, string];
+      const write = this.configureOutput().writeOut ?? ((s: string) => process.stdout.write(s));
       let url: string;
       try {
         const { origin, path } = splitStorageUrl(pathOrUrl);
+        const upper = method.toUpperCase();
+        if (!(TEMP_URL_METHODS as readonly string[]).includes(upper)) {
+          // swift's warning, on stdout like swift's; the signer then refuses the method.
+          write(
+            `WARNING: Non default HTTP method ${upper} for tempurl specified, possibly an error\n`,
+          );
+        }
         url =
           origin +
           generateTempUrl(
@@ -98,7 +108,6 @@ export function registerTempurl(program: Command, deps: TempurlDeps = {}): Comma
           error instanceof TempUrlError ? `swiftboot.tempurl.${error.field}` : "swiftboot.tempurl";
         this.error(message, { exitCode: 1, code });
       }
-      const write = this.configureOutput().writeOut ?? ((s: string) => process.stdout.write(s));
       write(`${url}\n`);
     });
 }
