@@ -38,8 +38,19 @@ export function artifactContentId(image: Image, defaultContainer: string | undef
     image.swift.object,
     image.size ?? null,
   ]);
-  return toHex(hmacSync("sha256", CONTENT_ID_KEY, location)).slice(0, 32);
+  let id = contentIds.get(location);
+  if (id === undefined) {
+    id = toHex(hmacSync("sha256", CONTENT_ID_KEY, location)).slice(0, 32);
+    // A memo, not state: the same location always hashes the same. Bounded by starting over.
+    if (contentIds.size >= MAX_MEMOIZED_CONTENT_IDS) contentIds.clear();
+    contentIds.set(location, id);
+  }
+  return id;
 }
+
+/** Image records arrive fresh from the store on every request, so the memo is keyed by value. */
+const contentIds = new Map<string, string>();
+const MAX_MEMOIZED_CONTENT_IDS = 4096;
 
 /** The object's basename reduced to `[A-Za-z0-9._-]`, at most 64 characters: the URL's last segment. */
 export function artifactFileName(image: Image): string {

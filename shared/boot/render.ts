@@ -1,11 +1,4 @@
-import {
-  IpxeScript,
-  ipxeUrlProblem,
-  type ScriptArg,
-  ScriptToken,
-  tokenProblem,
-  UnsafeScriptValueError,
-} from "../ipxe/index.ts";
+import { IpxeScript, type ScriptArg, ScriptToken } from "../ipxe/index.ts";
 import { type BootIdentity, macHexhyp } from "./identity.ts";
 import { type BootPlan, nodeLabel } from "./plan.ts";
 import type { BootSettings } from "./settings.ts";
@@ -42,8 +35,8 @@ export function renderBootScript(
   ctx: RenderContext,
 ): string {
   const { settings, identity } = ctx;
-  const kernelUrl = checkedUrl(urls.kernel, `kernel URL (image ${plan.kernel.id})`);
-  const ramdiskUrl = checkedUrl(urls.ramdisk, `ramdisk URL (image ${plan.ramdisk.id})`);
+  const kernelUrl = ScriptToken.url(urls.kernel, `kernel URL (image ${plan.kernel.id})`);
+  const ramdiskUrl = ScriptToken.url(urls.ramdisk, `ramdisk URL (image ${plan.ramdisk.id})`);
   const kernelArgs = checkedKernelArgs(plan.kernelArgs);
   // The retry count lives in the re-chain URL, so the server decides when retrying stops.
   const canRetry = identity.attempt < settings.retries;
@@ -77,7 +70,7 @@ export function renderBootScript(
     script
       .label("retry")
       .echo(
-        `swiftboot: download or boot failed; fetching fresh URLs in ${settings.retryDelay} s ` +
+        `swiftboot: download or boot failed, fetching fresh URLs in ${settings.retryDelay} s ` +
           `(attempt ${identity.attempt + 2} of ${attempts})`,
       )
       .line(["sleep", settings.retryDelay])
@@ -118,21 +111,16 @@ function failWith(script: IpxeScript, settings: BootSettings): IpxeScript {
   return script.echo(settings.failMessage).line([settings.failAction]);
 }
 
-function checkedUrl(url: string, what: string): string {
-  const problem = ipxeUrlProblem(url);
-  if (problem !== undefined) throw new UnsafeScriptValueError(what, problem);
-  return url;
-}
-
-function checkedKernelArgs(args: readonly (string | ScriptToken)[]): ScriptArg[] {
+/** Each argument checked once, as a token, so a failure names which one. */
+function checkedKernelArgs(args: readonly (string | ScriptToken)[]): ScriptToken[] {
+  const tokens: ScriptToken[] = [];
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (typeof arg !== "string") continue;
-    const problem = tokenProblem(arg);
-    if (problem !== undefined)
-      throw new UnsafeScriptValueError(`kernel argument ${i + 1}`, problem);
+    const arg = args[i] as string | ScriptToken;
+    tokens.push(
+      typeof arg === "string" ? ScriptToken.literal(arg, `kernel argument ${i + 1}`) : arg,
+    );
   }
-  return args as ScriptArg[];
+  return tokens;
 }
 
 /**
@@ -147,12 +135,12 @@ function retryChainUrl(ctx: RenderContext): ScriptArg {
   if (identity.platform !== undefined) query += `platform=${identity.platform}&`;
   query += `attempt=${identity.attempt + 1}`;
   if (identity.mac !== undefined) {
-    return checkedUrl(
+    return ScriptToken.url(
       `${baseUrl}/boot/${macHexhyp(identity.mac)}.ipxe?${query}`,
       "boot script URL",
     );
   }
-  checkedUrl(`${baseUrl}/boot/x.ipxe`, "boot script URL");
+  ScriptToken.url(`${baseUrl}/boot/x.ipxe`, "boot script URL");
   return ScriptToken.join(
     [`${baseUrl}/boot/`, ScriptToken.expansion("mac:hexhyp"), `.ipxe?${query}`],
     "boot script URL",

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { echoText, echoWords, MAX_ECHO_CHARS } from "./echo-text.ts";
+import { echoArgs, echoText, echoWords, MAX_ECHO_CHARS } from "./echo-text.ts";
 import { expansionsIn, parseIpxeScript } from "./testing/parse.ts";
 import { tokenProblem } from "./tokens.ts";
 
@@ -47,6 +47,14 @@ describe("echoWords", () => {
     expect(echoWords("-n x -y")).toEqual(["'-n'", "x", "-y"]);
   });
 
+  it("passes plain messages through unchanged", () => {
+    const text = "swiftboot: node r1 (rack 1) is active, booting 100% from disk";
+    expect(echoArgs(text)).toBe(text);
+    expect(echoArgs(" a  b ")).toBe("a b");
+    expect(echoArgs("a; b")).toBe("a; b");
+    expect(echoArgs("a ; b")).toBe("a ';' b");
+  });
+
   it("caps the length", () => {
     const words = echoWords("x".repeat(5000));
     expect(words.join("").length).toBeLessThanOrEqual(MAX_ECHO_CHARS + 3);
@@ -64,6 +72,8 @@ describe("echoWords", () => {
         assert.equal(parsed.lines.length, 2);
         assert.deepEqual(parsed.lines[1]?.commands, [{ name: "echo", args: words }]);
         for (const word of words) assert.deepEqual(expansionsIn(word), []);
+        // The fast path for plain messages agrees with the general one.
+        assert.equal(echoArgs(text), words.join(" "));
       }),
       { numRuns: 2000 },
     );

@@ -21,37 +21,75 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
 const UNICODE_SPACE = /\s/u;
 
 export function echoWords(text: string): string[] {
+  const clean = isPlain(text) ? text : rewrite(text);
   const words: string[] = [];
-  let word = "";
-  let budget = MAX_ECHO_CHARS;
+  for (const word of clean.split(" ")) {
+    if (word !== "") words.push(quoteIfNeeded(word, words.length === 0));
+  }
+  return words;
+}
+
+/**
+ * An `echo` line's arguments: the safe words joined by single spaces ("" for none). Messages made
+ * of plain words come back unchanged without being split (this runs several times per request).
+ */
+export function echoArgs(text: string): string {
+  return isSimple(text) ? text : echoWords(text).join(" ");
+}
+
+/**
+ * Printable ASCII words separated by single spaces, with none of `#`, `\`, `|`, `&`, `;`, no
+ * `${` and no leading `-`: every word is then a safe token, and no word can be an operator.
+ */
+function isSimple(text: string): boolean {
+  if (text.length > MAX_ECHO_CHARS || text.charCodeAt(0) === 0x2d) return false;
+  let previous = 0x20;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e) return false;
+    if (code === 0x23 || code === 0x5c || code === 0x7c || code === 0x26 || code === 0x3b)
+      return false;
+    if (code === 0x20 && previous === 0x20) return false;
+    if (code === 0x7b && previous === 0x24) return false;
+    previous = code;
+  }
+  return previous !== 0x20 || text.length === 0;
+}
+
+/** Most messages are printable ASCII already; they skip the rewrite. */
+function isPlain(text: string): boolean {
+  if (text.length > MAX_ECHO_CHARS) return false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e) return false;
+    if (code === 0x7b && text.charCodeAt(i - 1) === 0x24) return false; // `${`
+  }
+  return true;
+}
+
+/** Printable ASCII words separated by single spaces, with no `${`, at most MAX_ECHO_CHARS long. */
+function rewrite(text: string): string {
   const source = needsTransliteration(text)
     ? text.normalize("NFKD").replace(COMBINING_MARKS, "")
     : text;
-
-  const flush = () => {
-    if (word === "") return;
-    words.push(quoteIfNeeded(word, words.length === 0));
-    word = "";
-  };
-
+  let out = "";
+  let budget = MAX_ECHO_CHARS;
   for (const ch of source) {
-    if (budget === 0) {
-      flush();
-      words.push("...");
-      break;
-    }
     const code = ch.codePointAt(0) as number;
     if (code <= 0x20 || code === 0x7f || (code > 0x7f && UNICODE_SPACE.test(ch))) {
-      flush();
+      if (out !== "" && !out.endsWith(" ")) out += " ";
       continue;
     }
-    let out = code > 0x7e ? "?" : ch;
-    if (out === "{" && word.endsWith("$")) out = "(";
-    word += out;
+    if (budget === 0) {
+      out += " ...";
+      break;
+    }
+    let printable = code > 0x7e ? "?" : ch;
+    if (printable === "{" && out.endsWith("$")) printable = "(";
+    out += printable;
     budget--;
   }
-  flush();
-  return words;
+  return out;
 }
 
 /** The echo line's text as iPXE will print it (words joined by single spaces). */

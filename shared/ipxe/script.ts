@@ -1,5 +1,6 @@
-import { echoWords } from "./echo-text.ts";
+import { echoArgs } from "./echo-text.ts";
 import { type TokenProblem, tokenProblem } from "./tokens.ts";
+import { ipxeUrlProblem } from "./url.ts";
 
 /**
  * A small typed builder for iPXE scripts. Every argument is checked as it is added, so a value
@@ -51,6 +52,20 @@ export class ScriptToken {
   /** `${setting}`, expanded by iPXE when the line runs. */
   static expansion(setting: IpxeSetting): ScriptToken {
     return new ScriptToken(`\${${setting}}`, 1);
+  }
+
+  /** A literal value, checked once here (so `what` names it if it fails) rather than per line. */
+  static literal(value: string, what: string): ScriptToken {
+    const problem = tokenProblem(value);
+    if (problem !== undefined) throw new UnsafeScriptValueError(what, problem);
+    return new ScriptToken(value, 0);
+  }
+
+  /** A literal URL that must also survive iPXE's URI handling (url.ts). */
+  static url(url: string, what: string): ScriptToken {
+    const problem = ipxeUrlProblem(url);
+    if (problem !== undefined) throw new UnsafeScriptValueError(what, problem);
+    return new ScriptToken(url, 0);
   }
 
   /** Concatenates literal strings and tokens into one token, checking the result. */
@@ -105,8 +120,8 @@ export class IpxeScript {
 
   /** `echo` with `text` made safe (echo-text.ts): never throws, whatever the text. */
   echo(text: string): this {
-    const words = echoWords(text);
-    this.#text += words.length === 0 ? "echo\n" : `echo ${words.join(" ")}\n`;
+    const args = echoArgs(text);
+    this.#text += args === "" ? "echo\n" : `echo ${args}\n`;
     return this;
   }
 
