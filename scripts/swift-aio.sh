@@ -84,14 +84,23 @@ group_members() {
   ps -e -o pid=,pgid= | awk -v g="$1" '$2 == g { print $1 }'
 }
 
-# Starts "$@" in a new session with stdout/stderr to <dir>/log/<name>.log; writes its pid.
+# Starts "$@" in a new session with stdout/stderr to <dir>/log/<name>.log. The new process
+# writes its own pid file before it execs the server, so a server never runs without one, even
+# if this script is killed right after starting it. Its pid is also its session and process
+# group id (setsid does not fork: a background job of a script is not a group leader).
 spawn() {
   local dir="$1" name="$2"
   shift 2
-  # Not a process group leader (no job control in scripts), so setsid execs without forking
-  # and $! is the server's own pid, which is also its session and process group id.
-  setsid "$@" </dev/null >>"$dir/log/$name.log" 2>&1 &
-  echo "$!" >"$dir/run/$name.pid"
+  local pidfile="$dir/run/$name.pid"
+  rm -f "$pidfile"
+  # shellcheck disable=SC2016
+  setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$dir/log/$name.log" 2>&1 &
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [[ -s "$pidfile" ]] && return 0
+    sleep 0.01
+  done
+  die "$name did not start (no pid file after 2 s)"
 }
 
 render() {

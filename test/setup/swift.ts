@@ -12,7 +12,8 @@
  * Test files read the endpoint with `inject("swiftStorageUrl")` etc., or through
  * `test/support/swift-client.ts`.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,6 +46,35 @@ function parseEnvFile(text: string): Map<string, string> {
     if (m?.[1] !== undefined && m[2] !== undefined) out.set(m[1], m[2].replace(/^"(.*)"$/, "$1"));
   }
   return out;
+}
+
+/** Waits for a child; kills its process group (it was started detached) after `timeoutMs`. */
+function finished(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stderr += `\n(timed out after ${timeoutMs / 1000}s)`;
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    }, timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
 }
 
 function outputOf(err: unknown): string {
@@ -88,35 +118,53 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   await assertInstalled();
   const dir = await mkdtemp(join(tmpdir(), "swiftboot-swift-"));
+  const keep = process.env.SWIFTBOOT_TEST_KEEP_SWIFT === "1";
+  let starting: ChildProcess | undefined;
   let stopped = false;
-  const stopSync = (): void => {
-    if (stopped) return;
-    stopped = true;
-    spawnSync("bash", [SCRIPT, "stop", dir], { stdio: "ignore" });
+
+  // Safety net for runs that end without teardown (Ctrl-C, process.exit): synchronous, so it
+  // works from the "exit" event. The start script runs in its own process group: kill that
+  // group first so it cannot start anything after `stop` has run.
+  const cleanupSync = (): void => {
+    if (starting?.pid !== undefined && starting.exitCode === null && starting.signalCode === null) {
+      try {
+        process.kill(-starting.pid, "SIGKILL");
+      } catch {}
+    }
+    if (!stopped) {
+      stopped = spawnSync("bash", [SCRIPT, "stop", dir], { stdio: "ignore" }).status === 0;
+    }
+    if (stopped && !keep) rmSync(dir, { recursive: true, force: true });
   };
-  // Safety net for runs that end without teardown (e.g. the process is told to exit).
-  process.once("exit", stopSync);
+  process.once("exit", cleanupSync);
 
   const teardown = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    process.removeListener("exit", stopSync);
-    try {
-      await run("bash", [SCRIPT, "stop", dir]);
-    } catch (err) {
-      throw new Error(`swift-aio.sh stop ${dir} failed:\n${outputOf(err)}`);
+    if (!stopped) {
+      try {
+        await run("bash", [SCRIPT, "stop", dir]);
+      } catch (err) {
+        throw new Error(`swift-aio.sh stop ${dir} failed:\n${outputOf(err)}`);
+      }
+      stopped = true;
     }
-    if (process.env.SWIFTBOOT_TEST_KEEP_SWIFT !== "1") {
-      await rm(dir, { recursive: true, force: true });
-    }
+    if (!keep) await rm(dir, { recursive: true, force: true });
+    process.removeListener("exit", cleanupSync);
   };
 
   try {
     const started = Date.now();
-    try {
-      await run("bash", [SCRIPT, "start", dir], { timeout: 90_000 });
-    } catch (err) {
-      throw new Error(`bash scripts/swift-aio.sh start ${dir} failed:\n${outputOf(err)}`);
+    const child = spawn("bash", [SCRIPT, "start", dir], {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    starting = child;
+    const result = await finished(child, 90_000);
+    starting = undefined;
+    if (result.code !== 0) {
+      throw new Error(
+        `bash scripts/swift-aio.sh start ${dir} failed (${result.code ?? result.signal}):\n` +
+          `${result.stdout}\n${result.stderr}`,
+      );
     }
     const env = parseEnvFile(await readFile(join(dir, "env"), "utf8"));
     const proxyUrl = env.get("SWIFT_PROXY_URL");
