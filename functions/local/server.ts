@@ -1,0 +1,95 @@
+import { existsSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { type Config, ConfigError, secretsOf } from "../../shared/config/index.ts";
+import { createApp } from "../../shared/http/index.ts";
+import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/index.ts";
+import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
+import type { AdminStore } from "../../shared/store/index.ts";
+import { loadLocalConfig } from "./config.ts";
+import { openLocalStore } from "./store.ts";
+
+/**
+ * The demo set is loaded once per data directory, so deleting the demo node doesn't bring it
+ * back on the next start.
+ */
+async function loadDemoOnce(config: Config, store: AdminStore, logger: Logger): Promise<void> {
+  const marker = join(config.local.data_dir, "demo-loaded");
+  if (existsSync(marker)) return;
+  const report = await importRecords(store, demoDocument);
+  if (report.counts.failed > 0) {
+    logger.warn("demo data not fully loaded", {
+      failed: report.records.filter((r) => r.outcome === "failed"),
+    });
+    return;
+  }
+  writeFileSync(marker, `${new Date().toISOString()}\n`);
+  logger.info("demo data loaded", report.counts);
+}
+
+export async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadLocalConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`swiftboot: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createJsonLogger({ level: config.log.level, secrets: secretsOf(config) });
+  const local = await openLocalStore(config, { share: true });
+  if (local.origin === "started") await loadDemoOnce(config, local.store, logger);
+
+  const app = createApp({
+    config,
+    store: local.store,
+    logger,
+    clientAddress: (c) => getConnInfo(c).remote.address,
+  });
+  const server = serve({
+    fetch: app.fetch,
+    hostname: config.server.host,
+    port: config.server.port,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+  const url = `http://${host}:${port}`;
+  logger.info("listening", {
+    url,
+    mode: config.ipxe.use_swift ? "swift" : "artifacts",
+    store: local.origin === "configured" ? local.endpoint : `DynamoDB Local (${local.endpoint})`,
+  });
+  const mac = DEMO_NODE_MAC.replaceAll(":", "-");
+  console.error(
+    [
+      "",
+      `swiftboot is serving iPXE scripts on ${url}`,
+      `  chain URL for iPXE:  ${url}/boot.ipxe`,
+      `  try it:              curl -s ${url}/boot/${mac}.ipxe`,
+      "  stop with Ctrl-C",
+      "",
+    ].join("\n"),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("stopping", { signal });
+    server.close();
+    await local.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+await main();

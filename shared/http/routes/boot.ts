@@ -1,0 +1,96 @@
+import { Hono } from "hono";
+import {
+  baseUrlFromRequest,
+  bootSettings,
+  buildFirstStageScript,
+  buildNodeScript,
+  InvalidBaseUrlError,
+  parseBootIdentity,
+} from "../../boot/index.ts";
+import { IpxeScript } from "../../ipxe/index.ts";
+import { imageIdsOf, type Node } from "../../model/index.ts";
+import type { BootStore } from "../../store/types.ts";
+import { RETRY_AFTER_SECONDS, SCRIPT_HEADERS, scriptErrorResponse } from "../errors.ts";
+import type { AppDeps, AppEnv } from "../types.ts";
+
+/**
+ * The routes iPXE calls. Every answer is a script: iPXE shows nothing useful for a bare 404, and
+ * a machine must always learn what to do next.
+ */
+export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "now">> & AppDeps) {
+  const { config, store, now } = deps;
+  const settings = bootSettings(config);
+  // Served with 503 + Retry-After, which iPXE retries by itself; the body is for anything else.
+  const unavailableScript = new IpxeScript()
+    .echo(`swiftboot: the node store is unavailable; retry in ${RETRY_AFTER_SECONDS} s`)
+    .echo(settings.failMessage)
+    .line([settings.failAction])
+    .toString();
+  const badRequestScript = (reason: string) =>
+    new IpxeScript()
+      .echo(`swiftboot: bad request: ${reason}`)
+      .echo(settings.failMessage)
+      .line([settings.failAction])
+      .toString();
+
+  const app = new Hono<AppEnv>();
+
+  app.get("/boot.ipxe", (c) => {
+    let baseUrl: string;
+    try {
+      baseUrl = baseUrlFromRequest(config, c.req.url);
+    } catch (error) {
+      if (!(error instanceof InvalidBaseUrlError)) throw error;
+      return c.body(badRequestScript(error.message), 400, SCRIPT_HEADERS);
+    }
+    c.get("logFields").outcome = "first-stage";
+    return c.body(buildFirstStageScript({ config, baseUrl }), 200, SCRIPT_HEADERS);
+  });
+
+  app.get("/boot/:file", async (c) => {
+    const file = c.req.param("file");
+    if (!file.endsWith(".ipxe"))
+      return c.body(badRequestScript("expected /boot/<mac>.ipxe"), 404, SCRIPT_HEADERS);
+    let baseUrl: string;
+    try {
+      baseUrl = baseUrlFromRequest(config, c.req.url);
+    } catch (error) {
+      if (!(error instanceof InvalidBaseUrlError)) throw error;
+      return c.body(badRequestScript(error.message), 400, SCRIPT_HEADERS);
+    }
+    const request = parseBootIdentity(file, new URL(c.req.url).searchParams);
+    try {
+      const node = await findNode(store, request.mac, request.uuid);
+      const images = node === undefined ? new Map() : await store.getImages(imageIdsOf(node));
+      const clientIp = deps.clientAddress?.(c);
+      const result = buildNodeScript({
+        node,
+        images,
+        request,
+        config,
+        now: Math.floor(now() / 1000),
+        baseUrl,
+        ...(clientIp === undefined ? {} : { clientIp }),
+      });
+      Object.assign(
+        c.get("logFields"),
+        result.logFields,
+        clientIp === undefined ? {} : { client: clientIp },
+      );
+      return c.body(result.script, 200, SCRIPT_HEADERS);
+    } catch (error) {
+      return scriptErrorResponse(c, error, unavailableScript);
+    }
+  });
+
+  return app;
+}
+
+/** By the booting NIC's MAC first, then by SMBIOS UUID: either finds the node whichever NIC booted. */
+async function findNode(store: BootStore, mac?: string, uuid?: string): Promise<Node | undefined> {
+  if (mac !== undefined) {
+    const node = await store.findNodeByMac(mac);
+    if (node !== undefined) return node;
+  }
+  return uuid === undefined ? undefined : store.findNodeByUuid(uuid);
+}
