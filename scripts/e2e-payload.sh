@@ -2,13 +2,16 @@
 # Boot payload for the end-to-end tier (`npm run test:e2e`): a small Linux kernel from Debian's
 # cloud kernel package and a tiny busybox initramfs whose /init prints
 #   SWIFTBOOT-E2E-MARKER cmdline=<contents of /proc/cmdline>
-# on the serial port and powers the machine off.
+# on the serial port and powers the machine off; plus a 1 MiB "local disk" whose boot sector
+# prints SWIFTBOOT-E2E-LOCAL-DISK (through the BIOS, which SeaBIOS mirrors to the serial
+# console) and halts, to tell "left the network boot for the local disk" apart.
 #
 # Usage:
 #   scripts/e2e-payload.sh install    apt-get install the system packages the tier needs (root)
 #   scripts/e2e-payload.sh packages   print those package names, one per line
 #   scripts/e2e-payload.sh [build]    build the payload into the cache dir (idempotent) and print
-#                                     KEY=VALUE lines: CACHE_DIR, KERNEL, INITRD, KERNEL_PACKAGE
+#                                     KEY=VALUE lines: CACHE_DIR, KERNEL, INITRD, LOCAL_DISK,
+#                                     KERNEL_PACKAGE
 #
 # Environment:
 #   SWIFTBOOT_E2E_CACHE           cache dir (default: <repo>/.cache/e2e)
@@ -18,6 +21,7 @@ set -euo pipefail
 
 PACKAGES=(qemu-system-x86 ipxe ipxe-qemu busybox-static cpio)
 MARKER="SWIFTBOOT-E2E-MARKER"
+LOCAL_DISK_MARKER="SWIFTBOOT-E2E-LOCAL-DISK"
 # Bump when the initramfs layout or /init changes, so cached builds are redone.
 INITRD_VERSION=1
 
@@ -120,6 +124,31 @@ EOF
   rm -rf "$work"
 }
 
+# A raw disk whose MBR runs (16-bit real mode, loaded at 0x7c00):
+#   cld; xor ax,ax; mov ds,ax; mov si,msg
+#   l: mov ah,0x0e; lodsb; test al,al; jz h; xor bx,bx; int 0x10; jmp l
+#   h: sti; hlt; jmp h
+#   msg: "SWIFTBOOT-E2E-LOCAL-DISK", CR, LF, 0
+build_local_disk() {
+  local disk="$cache/local-disk.img"
+  local tmp="$disk.tmp"
+  truncate -s 0 "$tmp"
+  truncate -s 1M "$tmp"
+  {
+    printf '\xfc\x31\xc0\x8e\xd8\xbe\x19\x7c'
+    printf '\xb4\x0e\xac\x84\xc0\x74\x06\x31\xdb\xcd\x10\xeb\xf3'
+    printf '\xfb\xf4\xeb\xfd'
+    printf '%s\r\n\0' "$LOCAL_DISK_MARKER"
+  } | dd of="$tmp" conv=notrunc status=none
+  printf '\x55\xaa' | dd of="$tmp" bs=1 seek=510 conv=notrunc status=none
+  # Cheap to make; replaced only when it changed, so a running QEMU never sees it rewritten.
+  if cmp -s "$tmp" "$disk"; then
+    rm -f "$tmp"
+  else
+    mv "$tmp" "$disk"
+  fi
+}
+
 cmd_build() {
   mkdir -p "$cache"
   # One builder at a time per cache dir.
@@ -127,9 +156,11 @@ cmd_build() {
   flock 9
   build_kernel
   build_initrd
+  build_local_disk
   echo "CACHE_DIR=$cache"
   echo "KERNEL=$cache/vmlinuz"
   echo "INITRD=$cache/initrd.gz"
+  echo "LOCAL_DISK=$cache/local-disk.img"
   echo "KERNEL_PACKAGE=$(cat "$cache/kernel-package")"
 }
 

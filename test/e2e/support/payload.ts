@@ -16,6 +16,8 @@ export interface Payload {
   kernel: string;
   /** busybox initramfs (cpio newc, gzip) printing the marker line and powering off. */
   initrd: string;
+  /** 1 MiB raw disk whose boot sector prints SWIFTBOOT-E2E-LOCAL-DISK and halts. */
+  localDisk: string;
   kernelPackage: string;
 }
 
@@ -42,6 +44,7 @@ export async function buildPayload(): Promise<Payload> {
     cacheDir: get("CACHE_DIR"),
     kernel: get("KERNEL"),
     initrd: get("INITRD"),
+    localDisk: get("LOCAL_DISK"),
     kernelPackage: get("KERNEL_PACKAGE"),
   };
 }

@@ -17,6 +17,8 @@ import { join } from "node:path";
 export type BootMode = "lkrn" | "rom";
 
 export const MARKER = "SWIFTBOOT-E2E-MARKER";
+/** Printed by the boot sector of the payload's local disk (see scripts/e2e-payload.sh). */
+export const LOCAL_DISK_MARKER = "SWIFTBOOT-E2E-LOCAL-DISK";
 const MARKER_LINE = new RegExp(`${MARKER} cmdline=([^\\n]*)\\n`);
 
 export const IPXE_LKRN = "/usr/lib/ipxe/ipxe.lkrn";
@@ -36,6 +38,11 @@ export interface BootOptions {
   /** How long to let the guest power itself off after the marker before killing it. */
   exitGraceMs?: number;
   memoryMb?: number;
+  /**
+   * A raw disk image attached as the first IDE hard disk (opened with snapshot=on, so it is
+   * never written), e.g. the payload's local disk whose boot sector prints LOCAL_DISK_MARKER.
+   */
+  disk?: string;
   signal?: AbortSignal;
 }
 
@@ -84,9 +91,36 @@ export function cleanConsole(raw: string): string {
   return text.replace(CONTROL, "");
 }
 
+/** Width of the BIOS text screen that SeaBIOS mirrors to the serial console. */
+export const SCREEN_COLUMNS = 80;
+
+/**
+ * Rejoins lines that the mirrored 80-column BIOS screen wrapped (iPXE's own output goes through
+ * it; the Linux kernel writes to the serial port directly and is not wrapped). A line that is
+ * exactly 80 characters long is taken to continue on the next one.
+ */
+export function unwrapConsole(text: string): string {
+  const out: string[] = [];
+  let pending = "";
+  for (const line of text.split("\n")) {
+    if (line.length === SCREEN_COLUMNS) {
+      pending += line;
+    } else {
+      out.push(pending + line);
+      pending = "";
+    }
+  }
+  if (pending !== "") out.push(pending);
+  return out.join("\n");
+}
+
 export function qemuArgs(opts: BootOptions, firstScript?: string): string[] {
   const args = ["-accel", "tcg", "-m", String(opts.memoryMb ?? 512), "-nographic", "-no-reboot"];
   if (opts.uuid !== undefined) args.push("-smbios", `type=1,uuid=${opts.uuid}`);
+  if (opts.disk !== undefined) {
+    if (opts.disk.includes(",")) throw new Error("disk path must not contain a comma");
+    args.push("-drive", `file=${opts.disk},format=raw,if=ide,snapshot=on`);
+  }
   if (opts.mode === "lkrn") {
     if (firstScript === undefined) throw new Error("lkrn mode needs a first script file");
     args.push(
