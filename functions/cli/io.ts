@@ -1,0 +1,36 @@
+import type { Config } from "../../shared/config/index.ts";
+import { loadLocalConfig } from "../local/config.ts";
+
+/** What commands print to and read from; tests capture it. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  readStdin(): Promise<string>;
+  setExitCode(code: number): void;
+  env: Record<string, string | undefined>;
+}
+
+/** An expected failure: its message is printed alone, without a stack, and the exit code is 1. */
+export class CliFailure extends Error {
+  override name = "CliFailure";
+}
+
+export function loadCliConfig(io: CliIo): Config {
+  return loadLocalConfig(io.env);
+}
+
+export function processIo(): CliIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+    env: process.env,
+  };
+}

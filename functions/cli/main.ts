@@ -1,0 +1,47 @@
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "../../shared/config/index.ts";
+import { StoreError } from "../../shared/store/index.ts";
+import { registerImport } from "./commands/import.ts";
+import { registerScript } from "./commands/script.ts";
+import { registerTempurl } from "./commands/tempurl.ts";
+import { CliFailure, type CliIo, processIo } from "./io.ts";
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command("swiftboot")
+    .description("swiftboot: iPXE boot scripts with Swift temp URLs or signed artifact URLs")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+    });
+  registerTempurl(program);
+  registerImport(program, io);
+  registerScript(program, io);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram({
+    ...io,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode || Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (
+      error instanceof ConfigError ||
+      error instanceof CliFailure ||
+      error instanceof StoreError
+    ) {
+      io.err(`swiftboot: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
