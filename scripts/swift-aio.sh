@@ -79,9 +79,17 @@ pid_files() {
   return 0
 }
 
-# Processes still in process group $1 (the server and its children).
+# Pids of live (not zombie) processes in process group $1: the server and anything it forked.
+# Reads /proc directly (no procps on minimal machines).
 group_members() {
-  ps -e -o pid=,pgid= | awk -v g="$1" '$2 == g { print $1 }'
+  local g="$1" f line fields
+  for f in /proc/[0-9]*/stat; do
+    { read -r line <"$f"; } 2>/dev/null || continue
+    # stat: pid (comm) state ppid pgrp ...; comm may hold spaces, so split after the last ")".
+    read -r -a fields <<<"${line##*) }"
+    [[ "${fields[2]:-}" == "$g" && "${fields[0]:-}" != "Z" ]] && echo "${line%% *}"
+  done
+  return 0
 }
 
 # Starts "$@" in a new session with stdout/stderr to <dir>/log/<name>.log. The new process
