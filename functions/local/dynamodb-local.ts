@@ -7,6 +7,10 @@
  * - a watchdog inside the launcher shell holds the read end of a pipe whose only writer is this
  *   process. When this process dies in any way (even SIGKILL), the pipe reaches EOF and the
  *   watchdog kills the JVM.
+ *
+ * DynamoDB Local has no bind-address option: it listens on all interfaces (0.0.0.0), so on a
+ * shared network other hosts can reach it while it runs. Its data is only local demo/test data,
+ * but a firewall rule is the fix where that matters.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -180,6 +184,8 @@ async function waitUntilAnswering(
   while (Date.now() < deadline) {
     if (spawnError) throw new DynamoDbLocalError(`cannot start sh: ${spawnError.message}`);
     if (exit !== undefined) throw startFailure(exit, output());
+    // A failed start does not always end the JVM: a bind failure leaves it running, idle.
+    if (/Exception in thread "main"/.test(output())) throw startFailure("failed", output());
     if (await answers(endpoint)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -225,7 +231,12 @@ if (
   resolve(process.argv[1]) === new URL(import.meta.url).pathname
 ) {
   // `tsx functions/local/dynamodb-local.ts`: start one, report timings, stop it.
-  const local = await startDynamoDbLocal();
-  console.log(`DynamoDB Local answered on ${local.endpoint} after ${local.startupMs} ms`);
-  await local.stop();
+  try {
+    const local = await startDynamoDbLocal();
+    console.log(`DynamoDB Local answered on ${local.endpoint} after ${local.startupMs} ms`);
+    await local.stop();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  }
 }
