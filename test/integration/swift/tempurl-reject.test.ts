@@ -60,11 +60,14 @@ describe.each(DIGESTS)("%s", (digest) => {
     await expectDenied(withParam(url, "temp_url_expires", String(expires + 1)));
   });
 
-  it("tampered signature (last character changed): 401", async () => {
+  it("tampered signature (one character changed): 401", async () => {
     const url = signed({ digest });
     const sig = param(url, "temp_url_sig") ?? "";
-    const last = sig.slice(-1) === "a" ? "b" : "a";
-    await expectDenied(withParam(url, "temp_url_sig", sig.slice(0, -1) + last));
+    // A middle character: the last base64 character of a sha512 signature also holds padding
+    // bits, so some changes to it decode to the same bytes.
+    const i = Math.floor(sig.length / 2);
+    const changed = sig.slice(0, i) + (sig[i] === "a" ? "b" : "a") + sig.slice(i + 1);
+    await expectDenied(withParam(url, "temp_url_sig", changed));
   });
 
   it("wrong method: a GET signature neither deletes nor overwrites", async () => {
