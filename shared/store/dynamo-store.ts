@@ -2,7 +2,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { normalizeMac, normalizeUuid } from "../model/index.ts";
 import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
 import { createStoreContext, type StoreContext } from "./context.ts";
-import { batchGetImages, getClaimOwner, getImage, getVersionedNode } from "./reads.ts";
+import { batchGetImages, getClaimOwner, getImage, getNode } from "./reads.ts";
 import type { AdminStore } from "./types.ts";
 import { deleteNode, putImage, putNode } from "./writes.ts";
 
@@ -28,7 +28,7 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     putImage: (image) => putImage(ctx, image),
     getImage: (id) => getImage(ctx, id, { consistent: true }),
     putNode: (node) => putNode(ctx, node),
-    getNode: async (id) => (await getVersionedNode(ctx, id, { consistent: true }))?.node,
+    getNode: (id) => getNode(ctx, id, { consistent: true }),
     deleteNode: (id) => deleteNode(ctx, id),
   };
 }
@@ -43,8 +43,8 @@ async function findNodeBy(ctx: StoreContext, kind: "mac" | "uuid", value: string
   const read = { consistent: false, signal: AbortSignal.timeout(ctx.timeoutMs) };
   const owner = await getClaimOwner(ctx, kind, value, read);
   if (owner === undefined) return undefined;
-  const found = await getVersionedNode(ctx, owner, read);
+  const found = await getNode(ctx, owner, read);
   if (found === undefined) return undefined;
-  const listed = kind === "mac" ? found.node.macs.includes(value) : found.node.uuid === value;
-  return listed ? found.node : undefined;
+  const listed = kind === "mac" ? found.macs.includes(value) : found.uuid === value;
+  return listed ? found : undefined;
 }

@@ -1,8 +1,8 @@
-import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { BatchGetRequest } from "dynamodb-toolbox/entity/actions/batchGet";
 import { EntityFormatter } from "dynamodb-toolbox/entity/actions/format";
 import { GetItemCommand } from "dynamodb-toolbox/entity/actions/get";
-import { ID_PATTERN, type Image, type Node } from "../model/index.ts";
+import { ID_PATTERN, type Image, type Node, normalizeMac, normalizeUuid } from "../model/index.ts";
 import { call, formatOrCorrupt, getOrCorrupt, type StoreContext } from "./context.ts";
 import { macKey } from "./entities/identity-claim.ts";
 import { CorruptRecordError, StoreUnavailableError } from "./errors.ts";
@@ -18,17 +18,11 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-export interface VersionedNode {
-  node: Node;
-  /** Undefined for an item written by another tool, before its first putNode. */
-  version: number | undefined;
-}
-
-export async function getVersionedNode(
+export async function getNode(
   ctx: StoreContext,
   id: string,
   { consistent, signal }: ReadOptions,
-): Promise<VersionedNode | undefined> {
+): Promise<Node | undefined> {
   if (!ID_PATTERN.test(id)) return undefined; // could never have been stored
   const key = nodeKey(id);
   const { Item } = await getOrCorrupt(
@@ -38,8 +32,49 @@ export async function getVersionedNode(
     signal,
   );
   if (Item === undefined) return undefined;
-  const { version, ...record } = Item;
-  return { node: nodeFromItem(key, record), version };
+  const { version: _version, ...record } = Item;
+  return nodeFromItem(key, record);
+}
+
+/** What a write needs to know about the node it replaces or deletes. */
+export interface NodeBeforeWrite {
+  /** Undefined for an item written by another tool, before its first putNode. */
+  version: number | undefined;
+  /** Canonical MACs and UUID it lists, whose claims it holds. */
+  macs: string[];
+  uuid: string | undefined;
+}
+
+/**
+ * The stored node's version and identities, read leniently (strongly consistent): a corrupt node
+ * must stay repairable by putNode and removable by deleteNode. Values that are not valid MACs or
+ * UUIDs are skipped, since no claim can exist for them. Only an unusable version is fatal.
+ */
+export async function getNodeBeforeWrite(
+  ctx: StoreContext,
+  id: string,
+): Promise<NodeBeforeWrite | undefined> {
+  if (!ID_PATTERN.test(id)) return undefined;
+  const key = nodeKey(id);
+  const params = ctx.node.build(GetItemCommand).key({ id }).options({ consistent: true }).params();
+  const { Item } = await call(ctx, `GetItem ${key}`, (options) =>
+    ctx.documentClient.send(new GetCommand(params), options),
+  );
+  if (Item === undefined) return undefined;
+  const { version, macs, uuid } = Item as { version?: unknown; macs?: unknown; uuid?: unknown };
+  if (version !== undefined && !Number.isSafeInteger(version)) {
+    throw new CorruptRecordError(
+      key,
+      "version: must be an integer (fix or delete the item by hand)",
+    );
+  }
+  const strings = (value: unknown) =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+  return {
+    version: version as number | undefined,
+    macs: strings(macs).flatMap((m) => normalizeMac(m) ?? []),
+    uuid: typeof uuid === "string" ? normalizeUuid(uuid) : undefined,
+  };
 }
 
 export async function getImage(

@@ -13,7 +13,7 @@ import {
   StoreError,
   StoreUnavailableError,
 } from "./errors.ts";
-import { getClaimOwner, getVersionedNode, type VersionedNode } from "./reads.ts";
+import { getClaimOwner, getNodeBeforeWrite, type NodeBeforeWrite } from "./reads.ts";
 import { imageForWrite, nodeForWrite, nodeKey } from "./records.ts";
 
 /**
@@ -41,7 +41,7 @@ function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   return e.name === "TransactionCanceledException" ? (e.CancellationReasons ?? []) : undefined;
 }
 
-function identitiesOf(node: Node | undefined): Identity[] {
+function identitiesOf(node: { macs: string[]; uuid?: string | undefined } | undefined): Identity[] {
   if (node === undefined) return [];
   const ids: Identity[] = node.macs.map((value) => ({ kind: "mac", value }));
   if (node.uuid !== undefined) ids.push({ kind: "uuid", value: node.uuid });
@@ -108,14 +108,14 @@ async function runNodeTransaction(
   ctx: StoreContext,
   id: string,
   build: (
-    current: VersionedNode | undefined,
+    current: NodeBeforeWrite | undefined,
     skipRelease: Set<string>,
   ) => { steps: Step[]; transactions: Transaction[] } | undefined,
 ): Promise<boolean> {
   let skips = { version: undefined as number | undefined, keys: new Set<string>() };
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     if (attempt > 1) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * Math.random()));
-    const current = await getVersionedNode(ctx, id, { consistent: true });
+    const current = await getNodeBeforeWrite(ctx, id);
     if (current?.version !== skips.version) skips = { version: current?.version, keys: new Set() };
     const plan = build(current, skips.keys);
     if (plan === undefined) return false;
@@ -186,7 +186,7 @@ async function explainCancellation(
 }
 
 /** The node item is still the version we read. */
-function unchanged(current: VersionedNode): Condition<NodeEntity> {
+function unchanged(current: NodeBeforeWrite): Condition<NodeEntity> {
   return current.version === undefined
     ? {
         and: [
@@ -202,7 +202,7 @@ export async function putNode(ctx: StoreContext, input: Node): Promise<void> {
   await runNodeTransaction(ctx, node.id, (current, skipRelease) => {
     const wanted = identitiesOf(node);
     const keep = new Set(wanted.map(identityKey));
-    const released = identitiesOf(current?.node).filter(
+    const released = identitiesOf(current).filter(
       (old) => !keep.has(identityKey(old)) && !skipRelease.has(identityKey(old)),
     );
     const version = (current?.version ?? 0) + 1;
@@ -230,7 +230,7 @@ export async function putNode(ctx: StoreContext, input: Node): Promise<void> {
 export async function deleteNode(ctx: StoreContext, id: string): Promise<boolean> {
   return runNodeTransaction(ctx, id, (current, skipRelease) => {
     if (current === undefined) return undefined;
-    const released = identitiesOf(current.node).filter((r) => !skipRelease.has(identityKey(r)));
+    const released = identitiesOf(current).filter((r) => !skipRelease.has(identityKey(r)));
     return {
       steps: [{ step: "node" }, ...released.map((r): Step => ({ step: "release", id: r }))],
       transactions: [

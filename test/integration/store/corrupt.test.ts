@@ -52,8 +52,8 @@ describe("corrupt stored items raise CorruptRecordError naming the key", () => {
   });
 
   it("on the boot path: the node a MAC claim points at is corrupt", async () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: an iPXE variable expansion, on purpose
-    await rawPut({ ...goodNode, pk: "NODE#boot-bad", kernel_args: "a ${evil}" });
+    // An iPXE variable expansion: unsafe in kernel arguments.
+    await rawPut({ ...goodNode, pk: "NODE#boot-bad", kernel_args: "a \u0024{evil}" });
     await rawPut({ pk: "MAC#020000000c01", sk: "CLAIM", _et: "MacClaim", nodeId: "boot-bad" });
     const error = await corruptionOf(t.store.findNodeByMac("02:00:00:00:0c:01"));
     expect(error.key).toBe("NODE#boot-bad");
@@ -103,6 +103,39 @@ describe("corrupt stored items raise CorruptRecordError naming the key", () => {
       name: "x",
       swift: { object: "o" },
     });
+  });
+});
+
+describe("corrupt nodes stay repairable", () => {
+  it("putNode overwrites a corrupt node, releasing the claims it held", async () => {
+    await rawPut({ ...goodNode, pk: "NODE#fixme", name: "", macs: ["02:00:00:00:c6:01", "junk"] });
+    await rawPut({ pk: "MAC#02000000c601", sk: "CLAIM", nodeId: "fixme" });
+    await corruptionOf(t.store.getNode("fixme"));
+    const fixed = node({ id: "fixme", macs: ["02:00:00:00:c6:02"] });
+    await t.store.putNode(fixed);
+    expect(await t.store.getNode("fixme")).toEqual(fixed);
+    expect(await t.store.findNodeByMac("02:00:00:00:c6:01")).toBeUndefined();
+  });
+
+  it("deleteNode removes a corrupt node and its claims", async () => {
+    await rawPut({
+      ...goodNode,
+      pk: "NODE#dropme",
+      state: "exploded",
+      macs: ["02:00:00:00:c7:01"],
+    });
+    await rawPut({ pk: "MAC#02000000c701", sk: "CLAIM", nodeId: "dropme" });
+    expect(await t.store.deleteNode("dropme")).toBe(true);
+    expect(await t.store.getNode("dropme")).toBeUndefined();
+    await t.store.putNode(node({ id: "other", macs: ["02:00:00:00:c7:01"] })); // the MAC is free
+  });
+
+  it("a node whose version is not a number has to be fixed by hand", async () => {
+    await rawPut({ ...goodNode, pk: "NODE#bad-version", version: "one" });
+    const error = await corruptionOf(
+      t.store.putNode(node({ id: "bad-version", macs: ["02:00:00:00:c8:01"] })),
+    );
+    expect(error.message).toMatch(/NODE#bad-version is invalid: version: must be an integer/);
   });
 });
 
