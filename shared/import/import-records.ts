@@ -1,6 +1,11 @@
 import type { z } from "zod";
 import { fieldProblems, type Image, imageSchema, type Node, nodeSchema } from "../model/index.ts";
-import { IdentityConflictError, StoreError, StoreUnavailableError } from "../store/errors.ts";
+import {
+  CorruptRecordError,
+  IdentityConflictError,
+  StoreError,
+  StoreUnavailableError,
+} from "../store/errors.ts";
 import type { AdminStore } from "../store/types.ts";
 import type { ImportDocument } from "./document.ts";
 import { imageRefsOf } from "./image-refs.ts";
@@ -60,12 +65,29 @@ function describe(error: z.ZodError): string {
     .join("; ");
 }
 
+/** A stored record that fails validation: the import overwrites it (an "updated" record). */
+const CORRUPT = Symbol("corrupt");
+
+async function previousOf<T>(
+  read: () => Promise<T | undefined>,
+): Promise<T | undefined | typeof CORRUPT> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof CorruptRecordError) return CORRUPT;
+    throw error;
+  }
+}
+
 async function upsert<T>(
-  previous: T | undefined,
+  read: () => Promise<T | undefined>,
   next: T,
   write: () => Promise<void>,
 ): Promise<ImportOutcome> {
-  if (previous !== undefined && sameRecord(previous, next)) return "unchanged";
+  const previous = await previousOf(read);
+  if (previous !== undefined && previous !== CORRUPT && sameRecord(previous, next)) {
+    return "unchanged";
+  }
   await write();
   return previous === undefined ? "created" : "updated";
 }
@@ -102,8 +124,10 @@ async function importImages(
       continue;
     }
     try {
-      const outcome = await upsert(await store.getImage(image.id), image, () =>
-        store.putImage(image),
+      const outcome = await upsert(
+        () => store.getImage(image.id),
+        image,
+        () => store.putImage(image),
       );
       imported.set(image.id, record);
       records.push({ ...base, outcome });
@@ -192,7 +216,11 @@ async function writeNode(
   { record, node, result }: PendingNode,
 ): Promise<boolean> {
   try {
-    result.outcome = await upsert(await store.getNode(node.id), node, () => store.putNode(node));
+    result.outcome = await upsert(
+      () => store.getNode(node.id),
+      node,
+      () => store.putNode(node),
+    );
     result.error = undefined;
     return true;
   } catch (error) {

@@ -1,3 +1,4 @@
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   DEMO_NODE_MAC,
@@ -139,6 +140,35 @@ describe("importRecords against DynamoDB", () => {
     ]);
     expect((await t.store.findNodeByMac("52:54:00:12:34:58"))?.id).toBe("taker");
     expect(await claimProblems(t)).toEqual([]);
+  });
+
+  it("overwrites a corrupt stored node or image (reported as updated)", async () => {
+    await t.raw.send(
+      new PutCommand({
+        TableName: t.table,
+        Item: {
+          pk: "NODE#corrupt",
+          sk: "NODE",
+          version: 3,
+          name: "c",
+          macs: ["02:00:00:00:ee:01"],
+          state: "??",
+        },
+      }),
+    );
+    await t.raw.send(
+      new PutCommand({
+        TableName: t.table,
+        Item: { pk: "IMAGE#corrupt-image", sk: "IMAGE", name: 5 },
+      }),
+    );
+    const report = await importRecords(t.store, {
+      images: [{ id: "corrupt-image", name: "fixed", swift: { object: "o" } }],
+      nodes: [{ id: "corrupt", name: "c", macs: ["02:00:00:00:ee:02"], state: "enroll" }],
+    });
+    expect(report.records.map((r) => r.outcome)).toEqual(["updated", "updated"]);
+    expect((await t.store.getNode("corrupt"))?.macs).toEqual(["02:00:00:00:ee:02"]);
+    expect((await t.store.getImage("corrupt-image"))?.name).toBe("fixed");
   });
 
   it("loads the demo data set into an empty table, idempotently", async () => {
