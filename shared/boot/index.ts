@@ -61,8 +61,15 @@ export interface BootLogFields {
   request_problems?: string;
 }
 
+/** Year 5138: anything larger is a timestamp in milliseconds. */
+const MAX_UNIX_SECONDS = 1e11;
+
 /** `GET /boot/{mac}.ipxe`: the one call the HTTP layer makes. Pure apart from HMAC. */
 export function buildNodeScript(input: NodeScriptInput): NodeScriptResult {
+  // Milliseconds here would mint URLs valid for millennia (or refused as malformed): a caller bug.
+  if (!Number.isFinite(input.now) || input.now < 0 || input.now > MAX_UNIX_SECONDS) {
+    throw new RangeError(`now must be Unix time in seconds, got ${input.now}`);
+  }
   const settings = bootSettings(input.config);
   const ctx = { settings, identity: input.request, baseUrl: input.baseUrl };
   let plan = planBoot(input);

@@ -291,6 +291,10 @@ describe("values that fail the checks are never emitted", () => {
     expect(result.script).toContain("unsafe in an iPXE script (variable expansion)");
   });
 
+  it("refuses a clock in milliseconds (a caller bug) instead of minting far-future URLs", () => {
+    expect(() => build({ now: Date.now() })).toThrow(RangeError);
+  });
+
   it("keeps secrets and URLs out of the log fields", () => {
     const fields = JSON.stringify(build().logFields);
     expect(fields).not.toMatch(/sig|http|key/i);
