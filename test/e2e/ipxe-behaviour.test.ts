@@ -46,8 +46,7 @@ describe("settings", () => {
   const probe = (prefix: string) => {
     routes.set(`${prefix}/start.ipxe`, (res) =>
       sendScript(res, [
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: iPXE settings, not JS placeholders
-        "echo SETTINGS mac=${mac:hexhyp} uuid=${uuid} buildarch=${buildarch} platform=${platform}",
+        `echo SETTINGS mac=\${mac:hexhyp} uuid=\${uuid} buildarch=\${buildarch} platform=\${platform}`,
         `chain ${server.guestUrl(prefix)}/seen/\${mac:hexhyp}/\${buildarch}/\${platform}/\${uuid}?mac=\${mac}&uuid=\${uuid}&arch=\${buildarch}`,
       ]),
     );
