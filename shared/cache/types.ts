@@ -43,7 +43,11 @@ export interface ArtifactCache {
    * written and checked; a stream that errors, an abort, or a size/sha256 mismatch leaves no
    * object and no partial upload behind, and rejects with CacheWriteError.
    */
-  put(key: string, body: ReadableStream<Uint8Array>, options: CacheWriteOptions): Promise<CachedObject>;
+  put(
+    key: string,
+    body: ReadableStream<Uint8Array>,
+    options: CacheWriteOptions,
+  ): Promise<CachedObject>;
   delete(key: string): Promise<void>;
   /** Redirect mode: a short-lived URL the client can GET directly (S3/R2 presigned). Optional. */
   presignGet?(key: string, expiresInSeconds: number): Promise<string>;
