@@ -42,7 +42,7 @@ resolve_kernel_package() {
     return
   fi
   apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-    sed -n 's/^ *Depends: \(linux-image-[^ ]*-cloud-amd64\)$/\1/p' | head -n 1
+    sed -n 's/^ *|\{0,1\}Depends: \(linux-image-[^ ]*-cloud-amd64\).*$/\1/p' | head -n 1
 }
 
 build_kernel() {

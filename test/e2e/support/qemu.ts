@@ -74,8 +74,10 @@ export interface Machine {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences are the point
 const CSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: two-byte escapes such as ESC c (reset)
-const ESC2 = /\u001b[@-Z\\-_]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: character set designations (ESC ( B)
+const CHARSET = /\u001b[()*+][ -~]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: two-byte escapes: ESC c (reset), ESC 7, ...
+const ESC2 = /\u001b[0-Z\\-~]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: a character erased by a backspace
 const BACKSPACED = /[^\n\u0008]\u0008/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: leftover control characters
@@ -83,7 +85,7 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 /** Serial console bytes as text a test can match on. */
 export function cleanConsole(raw: string): string {
-  let text = raw.replace(CSI, "").replace(ESC2, "").replace(/\r/g, "");
+  let text = raw.replace(CSI, "").replace(CHARSET, "").replace(ESC2, "").replace(/\r/g, "");
   for (let before = ""; before !== text; ) {
     before = text;
     text = text.replace(BACKSPACED, "");
