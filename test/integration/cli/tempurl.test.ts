@@ -8,10 +8,10 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
-import { registerTempurl } from "../../functions/cli/commands/tempurl.ts";
+import { registerTempurl } from "../../../functions/cli/commands/tempurl.ts";
 
 const PYTHON = "/usr/bin/python3";
-const HELPER = fileURLToPath(new URL("../support/python-tempurl.py", import.meta.url));
+const HELPER = fileURLToPath(new URL("../../support/python-tempurl.py", import.meta.url));
 const NOW = 1700000000.25;
 const PATH = "/v1/AUTH_test/images/ipa/deploy.kernel";
 const KEY = "s3cret";
