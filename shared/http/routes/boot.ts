@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import {
   baseUrlFromRequest,
   bootSettings,
@@ -35,14 +35,19 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
 
   const app = new Hono<AppEnv>();
 
-  app.get("/boot.ipxe", (c) => {
-    let baseUrl: string;
+  /** The base URL scripts point back at, or a 400 script if the Host header is unusable. */
+  const baseUrlOr400 = (c: Context<AppEnv>): string | Response => {
     try {
-      baseUrl = baseUrlFromRequest(config, c.req.url);
+      return baseUrlFromRequest(config, c.req.url);
     } catch (error) {
       if (!(error instanceof InvalidBaseUrlError)) throw error;
       return c.body(badRequestScript(error.message), 400, SCRIPT_HEADERS);
     }
+  };
+
+  app.get("/boot.ipxe", (c) => {
+    const baseUrl = baseUrlOr400(c);
+    if (baseUrl instanceof Response) return baseUrl;
     c.get("logFields").outcome = "first-stage";
     return c.body(buildFirstStageScript({ config, baseUrl }), 200, SCRIPT_HEADERS);
   });
@@ -51,13 +56,8 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
     const file = c.req.param("file");
     if (!file.endsWith(".ipxe"))
       return c.body(badRequestScript("expected /boot/<mac>.ipxe"), 404, SCRIPT_HEADERS);
-    let baseUrl: string;
-    try {
-      baseUrl = baseUrlFromRequest(config, c.req.url);
-    } catch (error) {
-      if (!(error instanceof InvalidBaseUrlError)) throw error;
-      return c.body(badRequestScript(error.message), 400, SCRIPT_HEADERS);
-    }
+    const baseUrl = baseUrlOr400(c);
+    if (baseUrl instanceof Response) return baseUrl;
     const request = parseBootIdentity(file, new URL(c.req.url).searchParams);
     try {
       const node = await findNode(store, request.mac, request.uuid);
