@@ -1,10 +1,20 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { normalizeMac, normalizeUuid } from "../model/index.ts";
+import { listBoots, recordBoot } from "./boot-history.ts";
 import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
 import { createStoreContext, type StoreContext } from "./context.ts";
-import { batchGetImages, getClaimOwner, getImage, getNode } from "./reads.ts";
+import { deleteImage, putImage } from "./image-writes.ts";
+import { listImages, listNodes } from "./listing.ts";
+import { deleteNode, putNode } from "./node-writes.ts";
+import {
+  batchGetImages,
+  getClaimOwner,
+  getImage,
+  getImageVersioned,
+  getNode,
+  getNodeVersioned,
+} from "./reads.ts";
 import type { AdminStore } from "./types.ts";
-import { deleteNode, putImage, putNode } from "./writes.ts";
 
 export interface DynamoStore extends AdminStore {
   /** The underlying client, e.g. for ensureTable(). */
@@ -25,11 +35,24 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     findNodeByMac: (mac) => findNodeBy(ctx, "mac", normalizeMac(mac)),
     findNodeByUuid: (uuid) => findNodeBy(ctx, "uuid", normalizeUuid(uuid)),
     getImages: (ids) => batchGetImages(ctx, ids),
-    putImage: (image) => putImage(ctx, image),
+    putImage: async (image, options) => {
+      await putImage(ctx, image, options);
+    },
+    writeImage: (image, options) => putImage(ctx, image, options),
     getImage: (id) => getImage(ctx, id, { consistent: true }),
-    putNode: (node) => putNode(ctx, node),
+    getImageVersioned: (id) => getImageVersioned(ctx, id, { consistent: true }),
+    listImages: (page) => listImages(ctx, page),
+    deleteImage: (id, options) => deleteImage(ctx, id, options),
+    putNode: async (node, options) => {
+      await putNode(ctx, node, options);
+    },
+    writeNode: (node, options) => putNode(ctx, node, options),
     getNode: (id) => getNode(ctx, id, { consistent: true }),
-    deleteNode: (id) => deleteNode(ctx, id),
+    getNodeVersioned: (id) => getNodeVersioned(ctx, id, { consistent: true }),
+    listNodes: (query) => listNodes(ctx, query),
+    deleteNode: (id, options) => deleteNode(ctx, id, options),
+    recordBoot: (record, retentionSeconds) => recordBoot(ctx, record, retentionSeconds),
+    listBoots: (nodeId, page) => listBoots(ctx, nodeId, page),
   };
 }
 

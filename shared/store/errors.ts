@@ -49,3 +49,55 @@ export class InvalidRecordError extends StoreError {
 export class ConcurrentModificationError extends StoreError {
   override name = "ConcurrentModificationError";
 }
+
+/**
+ * A conditional write (HTTP If-Match) found another version than the one expected; nothing was
+ * written. Version 0 stands for "absent, or written by another tool without a version".
+ */
+export class VersionMismatchError extends StoreError {
+  override name = "VersionMismatchError";
+  constructor(
+    readonly key: string,
+    readonly expected: number,
+    /** undefined: the record does not exist. */
+    readonly actual: number | undefined,
+  ) {
+    super(
+      `${key} is at version ${actual ?? "(none: it does not exist)"}, not ${expected}; read it again`,
+    );
+  }
+}
+
+/** An image cannot be deleted while nodes refer to it. */
+export class ImageInUseError extends StoreError {
+  override name = "ImageInUseError";
+  constructor(
+    readonly imageId: string,
+    /** Some or all of the nodes using it (at most a page). */
+    readonly nodeIds: string[],
+    /** True when more nodes than `nodeIds` use it. */
+    readonly more: boolean,
+  ) {
+    super(
+      `image ${imageId} is used by node${nodeIds.length === 1 ? "" : "s"} ${nodeIds.join(", ")}${more ? " and more" : ""}`,
+    );
+  }
+}
+
+/** A node write that requires its images to exist named one that does not; nothing was written. */
+export class UnknownImageError extends StoreError {
+  override name = "UnknownImageError";
+  constructor(
+    readonly nodeId: string,
+    readonly imageIds: string[],
+  ) {
+    super(
+      `node ${nodeId} refers to unknown image${imageIds.length === 1 ? "" : "s"} ${imageIds.join(", ")}`,
+    );
+  }
+}
+
+/** A pagination cursor that this store did not hand out (or for another query). */
+export class InvalidCursorError extends StoreError {
+  override name = "InvalidCursorError";
+}

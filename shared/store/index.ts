@@ -1,3 +1,5 @@
+export type { BootRecord } from "./boot-record.ts";
+export { bootRecordSchema } from "./boot-record.ts";
 export type { DynamoStoreOptions } from "./client.ts";
 export { createDynamoClient, LOCAL_CREDENTIALS } from "./client.ts";
 export type { DynamoStore } from "./dynamo-store.ts";
@@ -5,4 +7,4 @@ export { createDynamoStore } from "./dynamo-store.ts";
 export { ensureTable } from "./ensure-table.ts";
 export * from "./errors.ts";
 export { TTL_ATTRIBUTE } from "./table.ts";
-export type { AdminStore, BootStore } from "./types.ts";
+export type * from "./types.ts";

@@ -7,6 +7,7 @@ import { call, formatOrCorrupt, getOrCorrupt, type StoreContext } from "./contex
 import { macKey } from "./entities/identity-claim.ts";
 import { CorruptRecordError, StoreUnavailableError } from "./errors.ts";
 import { imageFromItem, imageKey, nodeFromItem, nodeKey } from "./records.ts";
+import type { Versioned } from "./types.ts";
 
 /**
  * Boot-path reads are eventually consistent (half the cost; a change shows within about a
@@ -21,8 +22,16 @@ export interface ReadOptions {
 export async function getNode(
   ctx: StoreContext,
   id: string,
-  { consistent, signal }: ReadOptions,
+  options: ReadOptions,
 ): Promise<Node | undefined> {
+  return (await getNodeVersioned(ctx, id, options))?.record;
+}
+
+export async function getNodeVersioned(
+  ctx: StoreContext,
+  id: string,
+  { consistent, signal }: ReadOptions,
+): Promise<Versioned<Node> | undefined> {
   if (!ID_PATTERN.test(id)) return undefined; // could never have been stored
   const key = nodeKey(id);
   const { Item } = await getOrCorrupt(
@@ -32,8 +41,8 @@ export async function getNode(
     signal,
   );
   if (Item === undefined) return undefined;
-  const { version: _version, ...record } = Item;
-  return nodeFromItem(key, record);
+  const { version, ...record } = Item;
+  return { record: nodeFromItem(key, record), version: version ?? 0 };
 }
 
 /** What a write needs to know about the node it replaces or deletes. */
@@ -43,6 +52,8 @@ export interface NodeBeforeWrite {
   /** Canonical MACs and UUID it lists, whose claims it holds. */
   macs: string[];
   uuid: string | undefined;
+  /** Image ids it refers to, whose `USEDBY#` items it holds. */
+  images: string[];
 }
 
 /**
@@ -74,14 +85,48 @@ export async function getNodeBeforeWrite(
     version: version as number | undefined,
     macs: strings(macs).flatMap((m) => normalizeMac(m) ?? []),
     uuid: typeof uuid === "string" ? normalizeUuid(uuid) : undefined,
+    images: imageIdsIn(Item),
   };
+}
+
+/**
+ * Image ids a stored node item refers to, read leniently (a corrupt node still releases what it
+ * can): every string `kernel`/`ramdisk` under deploy, rescue, instance and arch_images.<arch>.
+ */
+function imageIdsIn(item: Record<string, unknown>): string[] {
+  const ids = new Set<string>();
+  const pair = (value: unknown) => {
+    if (typeof value !== "object" || value === null) return;
+    for (const key of ["kernel", "ramdisk"]) {
+      const id = (value as Record<string, unknown>)[key];
+      if (typeof id === "string" && ID_PATTERN.test(id)) ids.add(id);
+    }
+  };
+  const purposes = (value: unknown) => {
+    if (typeof value !== "object" || value === null) return;
+    for (const purpose of ["deploy", "rescue", "instance"]) {
+      pair((value as Record<string, unknown>)[purpose]);
+    }
+  };
+  purposes(item);
+  const arches = item.arch_images;
+  if (typeof arches === "object" && arches !== null) Object.values(arches).forEach(purposes);
+  return [...ids];
 }
 
 export async function getImage(
   ctx: StoreContext,
   id: string,
-  { consistent, signal }: ReadOptions,
+  options: ReadOptions,
 ): Promise<Image | undefined> {
+  return (await getImageVersioned(ctx, id, options))?.record;
+}
+
+export async function getImageVersioned(
+  ctx: StoreContext,
+  id: string,
+  { consistent, signal }: ReadOptions,
+): Promise<Versioned<Image> | undefined> {
   if (!ID_PATTERN.test(id)) return undefined;
   const key = imageKey(id);
   const { Item } = await getOrCorrupt(
@@ -90,7 +135,43 @@ export async function getImage(
     (options) => ctx.image.build(GetItemCommand).key({ id }).options({ consistent }).send(options),
     signal,
   );
-  return Item === undefined ? undefined : imageFromItem(key, Item);
+  if (Item === undefined) return undefined;
+  const { version, ...record } = Item;
+  return { record: imageFromItem(key, record), version: version ?? 0 };
+}
+
+/** What an image write or delete needs to know about the stored image (read strongly). */
+export interface ImageBeforeWrite {
+  version: number | undefined;
+  /** Usage version (`_uv`), bumped by node writes that start using the image. */
+  usage: number | undefined;
+}
+
+/** Read leniently, so a corrupt image stays replaceable and deletable. */
+export async function getImageBeforeWrite(
+  ctx: StoreContext,
+  id: string,
+): Promise<ImageBeforeWrite | undefined> {
+  if (!ID_PATTERN.test(id)) return undefined;
+  const key = imageKey(id);
+  const params = ctx.image.build(GetItemCommand).key({ id }).options({ consistent: true }).params();
+  const { Item } = await call(ctx, `GetItem ${key}`, (options) =>
+    ctx.documentClient.send(new GetCommand(params), options),
+  );
+  if (Item === undefined) return undefined;
+  const { version, _uv: usage } = Item as { version?: unknown; _uv?: unknown };
+  for (const [name, value] of [
+    ["version", version],
+    ["_uv", usage],
+  ] as const) {
+    if (value !== undefined && !Number.isSafeInteger(value)) {
+      throw new CorruptRecordError(
+        key,
+        `${name}: must be an integer (fix or delete the item by hand)`,
+      );
+    }
+  }
+  return { version: version as number | undefined, usage: usage as number | undefined };
 }
 
 /** The node id holding a MAC (canonical form) or UUID claim, if any. */
@@ -174,7 +255,8 @@ export async function batchGetImages(
       for (const raw of output.Responses?.[ctx.tableName] ?? []) {
         const key = String(raw.pk);
         const item = formatOrCorrupt(key, () => ctx.image.build(EntityFormatter).format(raw));
-        const image = imageFromItem(key, item);
+        const { version: _version, ...record } = item;
+        const image = imageFromItem(key, record);
         found.set(image.id, image);
       }
       keys = (output.UnprocessedKeys?.[ctx.tableName]?.Keys ?? []) as typeof keys;

@@ -18,6 +18,16 @@ export const imageItemSchema = item({
   origin: string().optional(),
   size: number().optional(),
   sha256: string().optional(),
+  /** Grows by one on every putImage (the ETag); absent on items written by other tools. */
+  version: number().optional(),
+  /**
+   * Usage version: node writes that start using the image bump it in their transaction, so a
+   * deleteImage that found no users fails its condition if one appeared meanwhile (table.ts).
+   */
+  uv: number().optional().savedAs("_uv").hidden(),
+  /** Listing index (table.ts): `IMAGES` / image id. */
+  gsi1pk: string().optional().hidden(),
+  gsi1sk: string().optional().hidden(),
   /** Last write, for operators. Not a toolbox timestamp: those are required on read, and items
    * written by other tools (seeding, restores) should not read as corrupt for lacking one. */
   modified: string()

@@ -19,7 +19,7 @@ const instanceImages = () =>
 
 /**
  * A node as stored: `NODE#<id>` / `NODE`. `version` grows by one on every write and guards
- * putNode/deleteNode against concurrent writers (see put-node.ts). The shape mirrors the model's
+ * putNode/deleteNode against concurrent writers (see node-writes.ts). The shape mirrors the model's
  * `nodeSchema`, which still validates every record read or written because it owns the rules
  * (MAC forms, id alphabet, kernel argument safety).
  */
@@ -34,6 +34,9 @@ export const nodeItemSchema = item({
     .savedAs("_md")
     .putDefault(() => new Date().toISOString())
     .hidden(),
+  /** Listing index (table.ts): `NODES#<state>#<shard>` / node id. Hidden: derived on write. */
+  gsi1pk: string().optional().hidden(),
+  gsi1sk: string().optional().hidden(),
   name: string(),
   macs: list(string()),
   uuid: string().optional(),

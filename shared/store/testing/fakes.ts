@@ -40,9 +40,18 @@ export function brokenStore(message = "store unavailable (brokenStore fake)"): A
     findNodeByUuid: fail,
     getImages: fail,
     putImage: fail,
+    writeImage: fail,
     getImage: fail,
+    getImageVersioned: fail,
+    listImages: fail,
+    deleteImage: fail,
     putNode: fail,
+    writeNode: fail,
     getNode: fail,
+    getNodeVersioned: fail,
+    listNodes: fail,
     deleteNode: fail,
+    recordBoot: fail,
+    listBoots: fail,
   };
 }
