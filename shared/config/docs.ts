@@ -7,10 +7,13 @@ const GROUP_INTRO: Record<keyof typeof groups, string> = {
   ipxe: "What the generated iPXE scripts do.",
   swift: "OpenStack Swift temporary URLs (used when `ipxe.use_swift` is true).",
   artifacts: "swiftboot's own signed artifact URLs (used when `ipxe.use_swift` is false).",
+  cache:
+    "The bucket-backed artifact cache behind those URLs: fills, coalescing, redirects (see docs/artifacts.md).",
   store: "The DynamoDB table holding images and nodes.",
   server: "The local HTTP server (`npm start`); ignored on Lambda and Workers.",
   local: "Local runs only.",
   log: "Structured JSON logs, one line per request.",
+  admin: "The admin API under `/v1` (see docs/admin-api.md) and per-node boot history.",
 };
 
 /** docs/configuration.md, rendered from the schema; a test keeps the committed file identical. */

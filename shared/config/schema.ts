@@ -48,7 +48,7 @@ export const groups = {
       "expected a container name without / or spaces",
     ),
     temp_url_key: secret(
-      "Temp URL key (`X-Account-Meta-Temp-URL-Key` or the container's). Required when `ipxe.use_swift` is true. Never logged.",
+      "Temp URL key (`X-Account-Meta-Temp-URL-Key` or the container's). Required when `ipxe.use_swift` is true; with it false, lets the artifact cache fill images that have no `origin` from their Swift object. Never logged.",
     ),
     temp_url_duration: int(
       300,
@@ -77,6 +77,43 @@ export const groups = {
       "HMAC key for swiftboot's own artifact URLs (`/v1/artifacts/...`). Required when `ipxe.use_swift` is false; `npm start` generates and keeps one under `local.data_dir`. Never logged.",
     ),
     url_duration: int(300, 1, 86_400, "Seconds an artifact URL stays valid."),
+  }),
+  cache: z.strictObject({
+    origin_timeout_ms: int(
+      30_000,
+      1000,
+      600_000,
+      "A cache fill fails (502 + Retry-After) when the image's origin leaves a read unanswered this long; a client that stops reading for this long is cut off while the fill goes on.",
+    ),
+    fill_wait_ms: int(
+      30_000,
+      0,
+      600_000,
+      "How long a request waits for a fill of the same artifact already running (here or, through the fill lock, on another instance) before streaming from the origin itself without writing.",
+    ),
+    fill_poll_ms: int(
+      500,
+      50,
+      10_000,
+      "How often a request polls the cache while another instance holds the fill lock.",
+    ),
+    fill_lock_ttl: int(
+      900,
+      10,
+      86_400,
+      "Seconds a fill lock is held at most; keep it above the slowest expected fill.",
+    ),
+    redirect: bool(
+      false,
+      "Answer cache hits with 302 to a short-lived presigned bucket URL instead of streaming them, when the cache adapter can presign (S3, R2; not the local directory). Stock iPXE cannot follow a redirect to https: use only with an http bucket endpoint or an iPXE built with HTTPS.",
+    ),
+    redirect_ttl: int(60, 1, 3600, "Seconds a presigned redirect URL stays valid."),
+    redirect_min_bytes: int(
+      0,
+      0,
+      1_099_511_627_776,
+      "Only objects at least this large are redirected; smaller ones are streamed.",
+    ),
   }),
   store: z.strictObject({
     table: str(
@@ -108,23 +145,39 @@ export const groups = {
   local: z.strictObject({
     data_dir: str(
       ".data",
-      "Directory for local state: DynamoDB Local's data and the generated artifact key.",
+      "Directory for local state: DynamoDB Local's data, the generated artifact key and the artifact cache (`<data_dir>/cache`).",
     ),
   }),
   log: z.strictObject({
     level: oneOf(["debug", "info", "warn", "error"] as const, "info", "Lowest level written."),
   }),
+  admin: z.strictObject({
+    tokens: secret(
+      "Bearer tokens of the admin API, as SHA-256 hashes: a comma-separated list of `<scope>:<64 hex digits>`, scope `read` (GET only) or `admin` (everything). `swiftboot token` generates a token and prints its entry. Unset: the admin API is off and answers 404. Never logged.",
+    ),
+    boot_history_days: int(
+      30,
+      0,
+      3650,
+      "Days each script served to a known node stays in its boot history (`GET /v1/nodes/{id}/boots`), expired by DynamoDB's TTL; 0 records none.",
+    ),
+  }),
 };
+
+/** One `admin.tokens` entry: `<scope>:<sha256 hex>`. */
+export const ADMIN_TOKEN_ENTRY = /^(read|admin):[0-9a-fA-F]{64}$/;
 
 export const configSchema = z
   .strictObject({
     ipxe: groups.ipxe.prefault({}),
     swift: groups.swift.prefault({}),
     artifacts: groups.artifacts.prefault({}),
+    cache: groups.cache.prefault({}),
     store: groups.store.prefault({}),
     server: groups.server.prefault({}),
     local: groups.local.prefault({}),
     log: groups.log.prefault({}),
+    admin: groups.admin.prefault({}),
   })
   .superRefine((config, ctx) => {
     if (config.ipxe.use_swift) {
@@ -144,6 +197,16 @@ export const configSchema = z
         message: "is required when ipxe.use_swift is false (artifact URLs are signed with it)",
       });
     }
+    // Entries are checked by position, never echoed: the list is a secret.
+    (config.admin.tokens?.split(",") ?? []).forEach((entry, index) => {
+      if (!ADMIN_TOKEN_ENTRY.test(entry.trim())) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["admin", "tokens"],
+          message: `entry ${index + 1} is not <read|admin>:<64 hex digits> (the SHA-256 of a token; see \`swiftboot token\`)`,
+        });
+      }
+    });
   });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,88 @@
+import { mkdtemp, readdir, rename, rm, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  describeArtifactCacheContract,
+  pseudoRandom,
+  readAll,
+  sha256Hex,
+  streamOf,
+} from "../../shared/cache/contract.ts";
+import { CacheWriteError } from "../../shared/cache/index.ts";
+import { type FsCache, openFsCache } from "./fs-cache.ts";
+
+describeArtifactCacheContract("local directory", async () => {
+  const root = await mkdtemp(join(tmpdir(), "swiftboot-fs-cache-"));
+  return {
+    cache: await openFsCache(root),
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+});
+
+describe("FsCache specifics", () => {
+  let root: string;
+  let cache: FsCache;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "swiftboot-fs-cache-"));
+    cache = await openFsCache(root);
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  const put = (key: string, bytes: Uint8Array, sha256 = sha256Hex(bytes)) =>
+    cache.put(key, streamOf(bytes, 4096), {
+      contentType: "application/octet-stream",
+      size: bytes.byteLength,
+      sha256,
+    });
+
+  it("lays objects out by key, with a dot-file sidecar, and leaves no temp files", async () => {
+    const bytes = pseudoRandom(10_000, 1);
+    const object = await put("artifacts/img:1/abc", bytes);
+    expect(object.etag).toBe(`"${sha256Hex(bytes)}"`);
+    expect((await readdir(join(root, "artifacts", "img:1"))).sort()).toEqual([
+      ".abc.meta.json",
+      "abc",
+    ]);
+  });
+
+  it("removes its temp files when a write fails", async () => {
+    const bytes = pseudoRandom(10_000, 2);
+    await expect(put("artifacts/img:2/abc", bytes, "0".repeat(64))).rejects.toBeInstanceOf(
+      CacheWriteError,
+    );
+    expect(await readdir(join(root, "artifacts", "img:2"))).toEqual([]);
+  });
+
+  it("treats a sidecar that does not describe the data file as a miss", async () => {
+    const bytes = pseudoRandom(10_000, 3);
+    await put("artifacts/img:3/abc", bytes);
+    // Replace the data file behind the cache's back (another inode): a crash between renames.
+    const replacement = join(root, "artifacts", "img:3", "replacement");
+    await writeFile(replacement, bytes);
+    await rename(replacement, join(root, "artifacts", "img:3", "abc"));
+    expect(await cache.head("artifacts/img:3/abc")).toBeUndefined();
+    expect(await cache.get("artifacts/img:3/abc")).toBeUndefined();
+    await put("artifacts/img:3/abc", bytes);
+    expect(await readAll((await cache.get("artifacts/img:3/abc"))?.body)).toEqual(bytes);
+  });
+
+  it("refuses keys that could escape the directory or collide with its dot files", async () => {
+    for (const key of ["../x", "a/../../x", "/abs", "a//b", ".hidden", "a/.meta", ""]) {
+      await expect(cache.head(key)).rejects.toThrow(TypeError);
+    }
+  });
+
+  it("sweeps stale temp files left by a crash, and only those", async () => {
+    const dir = join(root, "artifacts", "img:4");
+    await put("artifacts/img:4/abc", pseudoRandom(100, 4));
+    const stale = join(dir, ".abc.0123456789ab.tmp");
+    const fresh = join(dir, ".abc.ba9876543210.tmp");
+    await writeFile(stale, "x");
+    await writeFile(fresh, "x");
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(stale, old, old);
+    expect(await cache.sweepTemp()).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual([".abc.ba9876543210.tmp", ".abc.meta.json", "abc"]);
+  });
+});

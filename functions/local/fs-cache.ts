@@ -1,0 +1,384 @@
+import { createHash, randomBytes } from "node:crypto";
+import { renameSync } from "node:fs";
+import { type FileHandle, mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import {
+  type ArtifactCache,
+  assertCacheKey,
+  type ByteRange,
+  type CachedObject,
+  type CacheRead,
+  CacheUnavailableError,
+  CacheWriteError,
+  type CacheWriteOptions,
+} from "../../shared/cache/index.ts";
+
+/**
+ * The artifact cache in a local directory: the embedded default for `npm start`
+ * (`<local.data_dir>/cache`). Node only.
+ *
+ * Layout: key `artifacts/<image>/<content>` is the file `<root>/artifacts/<image>/<content>`,
+ * with its metadata in `.<content>.meta.json` beside it. Keys never have a segment starting
+ * with a dot, so dot files are ours: sidecars and `.<name>.<random>.tmp` files being written.
+ *
+ * A put streams into a temp file in the target directory while counting and hashing, checks
+ * size and sha256, fsyncs, writes the sidecar (recording the data file's inode), and only then
+ * renames sidecar and data into place, back to back and synchronously, so no other put in this
+ * process can interleave. Readers see the old object or the new one, never a partial file; any
+ * failure removes the temp files. A sidecar whose inode does not match the data file (a crash
+ * between the two renames, or two processes racing) makes the entry read as a miss, and the
+ * next fill rewrites both.
+ */
+export const READ_CHUNK_BYTES = 256 * 1024;
+/** Temp files older than this at start-up are leftovers of a crash. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+interface Sidecar {
+  v: 1;
+  key: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  ino: number;
+}
+
+export class FsCache implements ArtifactCache {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  async head(key: string): Promise<CachedObject | undefined> {
+    const paths = this.#paths(key);
+    let size: number;
+    let ino: number;
+    let mtime: Date;
+    try {
+      ({ size, ino, mtime } = await stat(paths.data));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw unavailable(key, error);
+    }
+    const meta = await readSidecar(paths.meta, key);
+    if (meta === undefined || meta.ino !== ino || meta.size !== size) return undefined;
+    return toObject(meta, mtime);
+  }
+
+  async get(key: string, range?: ByteRange): Promise<CacheRead | undefined> {
+    const paths = this.#paths(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(paths.data, "r");
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw unavailable(key, error);
+    }
+    try {
+      const { size, ino, mtime } = await handle.stat();
+      const meta = await readSidecar(paths.meta, key);
+      if (meta === undefined || meta.ino !== ino || meta.size !== size) {
+        await handle.close();
+        return undefined;
+      }
+      const start = range?.start ?? 0;
+      const end = range?.end ?? size - 1;
+      return { object: toObject(meta, mtime), body: fileStream(handle, start, end) };
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw unavailable(key, error);
+    }
+  }
+
+  async put(
+    key: string,
+    body: ReadableStream<Uint8Array>,
+    options: CacheWriteOptions,
+  ): Promise<CachedObject> {
+    const paths = this.#paths(key);
+    const reader = body.getReader();
+    const suffix = randomBytes(6).toString("hex");
+    const tmp = join(paths.dir, `.${paths.name}.${suffix}.tmp`);
+    const metaTmp = join(paths.dir, `.${paths.name}.${suffix}.meta.tmp`);
+    const signal = options.signal;
+    let handle: FileHandle | undefined;
+    let finished = false;
+    const onAbort = () => {
+      reader.cancel(signal?.reason).catch(() => {});
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const aborted = () =>
+      new CacheWriteError(`write of ${key} aborted`, "aborted", { cause: signal?.reason });
+
+    try {
+      if (signal?.aborted) throw aborted();
+      try {
+        await mkdir(paths.dir, { recursive: true });
+        handle = await open(tmp, "wx", 0o644);
+      } catch (error) {
+        throw backend(key, error);
+      }
+      const hash = createHash("sha256");
+      let length = 0;
+      for (;;) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await reader.read();
+        } catch (error) {
+          if (signal?.aborted) throw aborted();
+          throw new CacheWriteError(`source of ${key} failed`, "source-failed", { cause: error });
+        }
+        if (signal?.aborted) throw aborted();
+        if (result.done) break;
+        const chunk = result.value;
+        length += chunk.byteLength;
+        if (options.size !== undefined && length > options.size) {
+          throw new CacheWriteError(
+            `${key}: more than the expected ${options.size} bytes`,
+            "size-mismatch",
+          );
+        }
+        hash.update(chunk);
+        await writeAll(handle, chunk, key);
+      }
+      finished = true;
+      if (options.size !== undefined && length !== options.size) {
+        throw new CacheWriteError(
+          `${key}: ${length} bytes, expected ${options.size}`,
+          "size-mismatch",
+        );
+      }
+      const sha256 = hash.digest("hex");
+      if (options.sha256 !== undefined && sha256 !== options.sha256.toLowerCase()) {
+        throw new CacheWriteError(
+          `${key}: sha256 ${sha256}, expected ${options.sha256}`,
+          "sha256-mismatch",
+        );
+      }
+      let mtime: Date;
+      let ino: number;
+      try {
+        await handle.sync();
+        ({ ino, mtime } = await handle.stat());
+        await handle.close();
+        handle = undefined;
+        const meta: Sidecar = {
+          v: 1,
+          key,
+          size: length,
+          sha256,
+          contentType: options.contentType,
+          ino,
+        };
+        await writeDurably(metaTmp, JSON.stringify(meta));
+        if (signal?.aborted) throw aborted();
+        // Both renames in one synchronous step: no other put of this process runs in between.
+        renameSync(metaTmp, paths.meta);
+        renameSync(tmp, paths.data);
+        await syncDir(paths.dir);
+        return toObject(meta, mtime);
+      } catch (error) {
+        if (error instanceof CacheWriteError) throw error;
+        throw backend(key, error);
+      }
+    } catch (error) {
+      if (!finished) await reader.cancel(error).catch(() => {});
+      await handle?.close().catch(() => {});
+      await rm(tmp, { force: true }).catch(() => {});
+      await rm(metaTmp, { force: true }).catch(() => {});
+      throw error;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      reader.releaseLock();
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const paths = this.#paths(key);
+    try {
+      // Data first: a sidecar without data is a miss, data without a sidecar is one too.
+      await rm(paths.data, { force: true });
+      await rm(paths.meta, { force: true });
+    } catch (error) {
+      throw unavailable(key, error);
+    }
+  }
+
+  /** Removes temp files a crashed process left behind. Returns how many it removed. */
+  async sweepTemp(olderThanMs = STALE_TEMP_MS): Promise<number> {
+    let removed = 0;
+    const cutoff = Date.now() - olderThanMs;
+    const walk = async (dir: string): Promise<void> => {
+      let entries: import("node:fs").Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (entry.name.startsWith(".") && entry.name.endsWith(".tmp")) {
+          const info = await stat(path).catch(() => undefined);
+          if (info !== undefined && info.mtimeMs < cutoff) {
+            await rm(path, { force: true });
+            removed++;
+          }
+        }
+      }
+    };
+    await walk(this.root);
+    return removed;
+  }
+
+  #paths(key: string) {
+    assertCacheKey(key);
+    const data = join(this.root, ...key.split("/"));
+    const dir = dirname(data);
+    const name = data.slice(dir.length + 1);
+    return { dir, name, data, meta: join(dir, `.${name}.meta.json`) };
+  }
+}
+
+/** Creates the directory and sweeps crash leftovers in the background. */
+export async function openFsCache(root: string): Promise<FsCache> {
+  await mkdir(root, { recursive: true });
+  const cache = new FsCache(root);
+  void cache.sweepTemp().catch(() => {});
+  return cache;
+}
+
+/**
+ * A web stream over bytes `start`..`end` of an open file, read on demand (one chunk ahead) and
+ * closing the file when done, on error, or when the reader cancels.
+ */
+function fileStream(handle: FileHandle, start: number, end: number): ReadableStream<Uint8Array> {
+  let position = start;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close().catch(() => {});
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const left = end + 1 - position;
+      if (left <= 0) {
+        await close();
+        controller.close();
+        return;
+      }
+      const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, left));
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position));
+      } catch (error) {
+        await close();
+        controller.error(error);
+        return;
+      }
+      if (bytesRead === 0) {
+        await close();
+        controller.error(new Error("cached file is shorter than its metadata says"));
+        return;
+      }
+      position += bytesRead;
+      controller.enqueue(new Uint8Array(buffer.buffer, buffer.byteOffset, bytesRead));
+      if (position > end) {
+        await close();
+        controller.close();
+      }
+    },
+    async cancel() {
+      await close();
+    },
+  });
+}
+
+async function writeAll(handle: FileHandle, chunk: Uint8Array, key: string): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    try {
+      const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+      offset += bytesWritten;
+    } catch (error) {
+      throw backend(key, error);
+    }
+  }
+}
+
+async function writeDurably(path: string, text: string): Promise<void> {
+  const handle = await open(path, "wx", 0o644);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes the renames durable; some filesystems refuse fsync on a directory, which is fine. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r").catch(() => undefined);
+  if (handle === undefined) return;
+  await handle.sync().catch(() => {});
+  await handle.close().catch(() => {});
+}
+
+async function readSidecar(path: string, key: string): Promise<Sidecar | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw unavailable(key, error);
+  }
+  try {
+    const meta = JSON.parse(text) as Partial<Sidecar>;
+    if (
+      meta.v !== 1 ||
+      meta.key !== key ||
+      typeof meta.size !== "number" ||
+      typeof meta.sha256 !== "string" ||
+      typeof meta.ino !== "number" ||
+      typeof meta.contentType !== "string"
+    ) {
+      return undefined;
+    }
+    return meta as Sidecar;
+  } catch {
+    return undefined;
+  }
+}
+
+function toObject(meta: Sidecar, mtime: Date): CachedObject {
+  return {
+    key: meta.key,
+    size: meta.size,
+    etag: `"${meta.sha256}"`,
+    lastModified: mtime,
+    contentType: meta.contentType,
+    sha256: meta.sha256,
+  };
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function unavailable(key: string, error: unknown): CacheUnavailableError {
+  return new CacheUnavailableError(`cache directory unreadable for ${key}: ${describe(error)}`, {
+    cause: error,
+  });
+}
+
+function backend(key: string, error: unknown): CacheWriteError {
+  return new CacheWriteError(`cannot write ${key}: ${describe(error)}`, "backend", {
+    cause: error,
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,53 @@
+/**
+ * Cross-instance fill lock: at most one instance fills a key at a time, so a fleet of machines
+ * booting the same new image (one Lambda instance each) does not download it from the origin
+ * once per instance. Within one instance, coalesce.ts already shares fills without a lock.
+ *
+ * Implementations:
+ * - `noFillLock`: always granted (one instance, or duplicate fills are acceptable);
+ * - `MemoryFillLock`: a TTL map, for one process hosting several apps (tests);
+ * - DynamoDB (elsewhere): a conditional put of `{pk: LOCK#<key>, owner, expiresAt}` that succeeds
+ *   when no item exists or `expiresAt < now`. The expiry must be compared in the condition:
+ *   DynamoDB's TTL deletes expired items lazily (up to days later), it is only housekeeping.
+ *
+ * A lock is advisory. Losing it (TTL elapsed mid-fill) at worst causes a duplicate fill, which
+ * the cache tolerates: puts of one key are atomic and content-addressed keys hold the same bytes.
+ */
+export interface FillLock {
+  /** True when `owner` now holds `key` for `ttlSeconds`; false when someone else holds it. */
+  tryAcquire(key: string, ttlSeconds: number, owner: string): Promise<boolean>;
+  /** Releases `key` if `owner` holds it; a no-op otherwise. */
+  release(key: string, owner: string): Promise<void>;
+}
+
+export const noFillLock: FillLock = {
+  tryAcquire: async () => true,
+  release: async () => {},
+};
+
+export class MemoryFillLock implements FillLock {
+  readonly #held = new Map<string, { owner: string; expiresAt: number }>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  async tryAcquire(key: string, ttlSeconds: number, owner: string): Promise<boolean> {
+    const current = this.#held.get(key);
+    const now = this.#now();
+    if (current !== undefined && current.owner !== owner && current.expiresAt > now) return false;
+    this.#held.set(key, { owner, expiresAt: now + ttlSeconds * 1000 });
+    return true;
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    if (this.#held.get(key)?.owner === owner) this.#held.delete(key);
+  }
+
+  /** Who holds `key` now, for tests. */
+  holder(key: string): string | undefined {
+    const current = this.#held.get(key);
+    return current !== undefined && current.expiresAt > this.#now() ? current.owner : undefined;
+  }
+}

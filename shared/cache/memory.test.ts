@@ -1,0 +1,8 @@
+import { describeArtifactCacheContract } from "./contract.ts";
+import { MemoryCache } from "./memory.ts";
+
+describeArtifactCacheContract("memory", async () => ({
+  cache: new MemoryCache(),
+  cleanup: async () => {},
+  buffersObjects: true,
+}));
