@@ -1,88 +1,65 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
-import {
-  type LoggedRequest,
-  sendFile,
-  sendText,
-  startTestServer,
-  type TestServer,
-} from "./support/http.ts";
-import { type BootOptions, LOCAL_DISK_MARKER, unwrapConsole } from "./support/qemu.ts";
+import { statSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type BootMode, LOCAL_DISK_MARKER, unwrapConsole } from "./support/qemu.ts";
+import { objectPath, readSwiftAccessLog, type SwiftAccess } from "./support/swift.ts";
 import { requestLogs, type Swiftboot, startSwiftboot } from "./support/swiftboot.ts";
-import { bootInTest } from "./support/vitest.ts";
+import { bootWithSwiftboot, type SwiftbootBootOptions } from "./support/vitest.ts";
 
 /**
- * swiftboot itself, booted by Debian's iPXE in QEMU: the real local server (`npm start`'s
- * entry point, its own DynamoDB Local), records imported with the CLI, and Swift temp URLs
- * (`ipxe.use_swift`) pointing at a stand-in Swift on the host that checks each temp URL's
- * signature and expiry the way Swift's tempurl middleware does, then serves the payload.
- *
- * TODO: the default artifact mode (`/v1/artifacts/...`) once that route exists.
+ * swiftboot in Swift mode (`ipxe.use_swift`), booted by Debian's iPXE in QEMU: the real local
+ * server (`npm start`'s entry point, its own DynamoDB Local), records imported with the CLI, and
+ * kernel/ramdisk URLs that are temp URLs of the real local Swift the global setup started
+ * (`http://10.0.2.2:<proxy port>`, the proxy as the guest reaches it). What each machine
+ * downloaded, and what Swift answered, is read from the Swift proxy's own access log.
  */
 
 const payload = inject("e2ePayload");
-
-const ACCOUNT = "AUTH_e2e";
-const CONTAINER = "e2e";
-const TEMP_URL_KEY = "e2e-temp-url-key";
+const swift = inject("e2eSwift");
 
 const DEPLOY_MAC = "52:54:00:5b:00:01";
 const UUID_NODE_UUID = "5b5b5b5b-0000-4000-8000-000000000002";
 const SPARE_NIC_MAC = "52:54:00:5b:00:92";
 const LOCAL_MAC = "52:54:00:5b:00:03";
+const INSTANCE_MAC = "52:54:00:5b:00:04";
 const UNKNOWN_MAC = "52:54:00:5b:00:ff";
 
-const OBJECTS: Record<string, string> = {
-  "deploy/vmlinuz": payload.kernel,
-  "deploy/initrd.gz": payload.initrd,
-};
+const KERNEL_SIZE = statSync(payload.kernel).size;
+const INITRD_SIZE = statSync(payload.initrd).size;
 
-let swift: TestServer;
 let sb: Swiftboot;
 
-/** Swift's tempurl check, for GET with a hex SHA-256 signature (swiftboot's default digest). */
-function tempUrlProblem(path: string, query: URLSearchParams): string | undefined {
-  const sig = query.get("temp_url_sig");
-  const expires = query.get("temp_url_expires");
-  if (sig === null || expires === null) return "no temp_url_sig / temp_url_expires";
-  if (!/^\d+$/.test(expires)) return `unexpected temp_url_expires ${expires}`;
-  if (Number(expires) < Date.now() / 1000) return "expired";
-  const want = createHmac("sha256", TEMP_URL_KEY).update(`GET\n${expires}\n${path}`).digest();
-  const got = Buffer.from(sig, "hex");
-  if (got.length !== want.length || !timingSafeEqual(got, want)) return "bad signature";
-  return undefined;
-}
-
 beforeAll(async () => {
-  swift = await startTestServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
-    const prefix = `/v1/${ACCOUNT}/${CONTAINER}/`;
-    const file = url.pathname.startsWith(prefix)
-      ? OBJECTS[url.pathname.slice(prefix.length)]
-      : undefined;
-    if (file === undefined) return sendText(res, 404, "Not Found\n");
-    const problem = tempUrlProblem(url.pathname, url.searchParams);
-    if (problem !== undefined) return sendText(res, 401, `Unauthorized: ${problem}\n`);
-    await sendFile(res, file);
-  });
-
   sb = await startSwiftboot({
     settings: {
       IPXE_USE_SWIFT: "true",
-      SWIFT_ENDPOINT_URL: swift.guestUrl(""),
-      SWIFT_ACCOUNT: ACCOUNT,
-      SWIFT_CONTAINER: CONTAINER,
-      SWIFT_TEMP_URL_KEY: TEMP_URL_KEY,
+      SWIFT_ENDPOINT_URL: swift.guestUrl,
+      SWIFT_ACCOUNT: swift.account,
+      SWIFT_CONTAINER: swift.container,
+      SWIFT_TEMP_URL_KEY: swift.tempUrlKey,
     },
   });
 
   await sb.importRecords({
     images: [
-      { id: "e2e-deploy-kernel", name: "e2e deploy kernel", swift: { object: "deploy/vmlinuz" } },
+      {
+        id: "e2e-deploy-kernel",
+        name: "e2e deploy kernel",
+        swift: { object: swift.objects.deployKernel },
+      },
       {
         id: "e2e-deploy-ramdisk",
         name: "e2e deploy ramdisk",
-        swift: { object: "deploy/initrd.gz" },
+        swift: { object: swift.objects.deployRamdisk },
+      },
+      {
+        id: "e2e-instance-kernel",
+        name: "e2e instance kernel",
+        swift: { object: swift.objects.instanceKernel },
+      },
+      {
+        id: "e2e-instance-ramdisk",
+        name: "e2e instance ramdisk",
+        swift: { object: swift.objects.instanceRamdisk },
       },
     ],
     nodes: [
@@ -110,48 +87,55 @@ beforeAll(async () => {
         state: "active",
         instance: { boot: "local" },
       },
+      {
+        id: "e2e-instance",
+        name: "e2e-instance",
+        macs: [INSTANCE_MAC],
+        state: "active",
+        // The deploy images too, so the boot shows that `active` picks the instance pair.
+        deploy: { kernel: "e2e-deploy-kernel", ramdisk: "e2e-deploy-ramdisk" },
+        instance: {
+          kernel: "e2e-instance-kernel",
+          ramdisk: "e2e-instance-ramdisk",
+          boot: "netboot",
+        },
+        kernel_args: "console=ttyS0 e2e=instance",
+      },
     ],
   });
 }, 180_000);
 
 afterAll(async () => {
   await sb?.stop();
-  await swift?.close();
 });
 
-/** Boots in the current test; on failure also prints swiftboot's log and Swift's requests. */
-async function boot(opts: Omit<BootOptions, "chainUrl" | "timeoutMs"> & { timeoutMs?: number }) {
-  const firstLog = sb.logs.length;
-  const firstSwift = swift.requests.length;
-  onTestFailed(() => {
-    console.error(
-      [
-        "----- swiftboot log during this test -----",
-        ...sb.logs.slice(firstLog).map((l) => JSON.stringify(l)),
-        "----- Swift requests during this test -----",
-        ...swift.requests.slice(firstSwift).map((r) => `${r.method} ${r.url} ${r.status}`),
-      ].join("\n"),
-    );
-  });
-  const result = await bootInTest({
-    timeoutMs: 60_000,
-    chainUrl: sb.guestUrl("/boot.ipxe"),
+/** Boots against swiftboot; also returns (and on failure prints) Swift's access lines. */
+async function boot(opts: SwiftbootBootOptions) {
+  const before = (await readSwiftAccessLog(swift)).length;
+  const during = async () => (await readSwiftAccessLog(swift)).slice(before);
+  const result = await bootWithSwiftboot(sb, {
     ...opts,
+    report: {
+      "Swift proxy access log while it booted": async () => (await during()).map((a) => a.line),
+    },
   });
-  return { ...result, swiftRequests: swift.requests.slice(firstSwift) as LoggedRequest[] };
+  return { ...result, swift: await during() };
 }
 
 const hexhyp = (mac: string) => mac.replaceAll(":", "-");
 
+/** An access line in a form that reads well in a failed `toEqual`. */
+const access = (a: SwiftAccess) =>
+  `${a.method} ${a.path} ${a.status} ${a.bytesSent} ${a.userAgent.replace(/\/.*/, "")}`;
+
 describe("a node in deploying", () => {
   it.each(["rom", "lkrn"] as const)(
     "boots its deploy kernel and ramdisk from Swift temp URLs (%s)",
-    async (mode) => {
+    async (mode: BootMode) => {
       const result = await boot({ mac: DEPLOY_MAC, mode });
 
       expect(result.end).toBe("marker");
-      const args = result.marker?.cmdline.split(/\s+/) ?? [];
-      expect(args).toEqual([
+      expect(result.marker?.cmdline.split(/\s+/)).toEqual([
         "initrd=ramdisk",
         `BOOTIF=01-${hexhyp(DEPLOY_MAC)}`,
         "console=ttyS0",
@@ -160,14 +144,28 @@ describe("a node in deploying", () => {
       expect(unwrapConsole(result.transcript)).toContain(
         "swiftboot: deploy boot of node e2e-deploy: kernel e2e deploy kernel, ramdisk e2e deploy ramdisk (attempt 1 of 4)",
       );
-      expect(
-        result.swiftRequests.map((r) => `${new URL(r.url, "http://x").pathname} ${r.status}`),
-      ).toEqual([
-        `/v1/${ACCOUNT}/${CONTAINER}/deploy/vmlinuz 200`,
-        `/v1/${ACCOUNT}/${CONTAINER}/deploy/initrd.gz 200`,
+      // Swift itself served both files, in full, to iPXE, on temp URLs it accepted.
+      expect(result.swift.map(access)).toEqual([
+        `GET ${objectPath(swift, swift.objects.deployKernel)} 200 ${KERNEL_SIZE} iPXE`,
+        `GET ${objectPath(swift, swift.objects.deployRamdisk)} 200 ${INITRD_SIZE} iPXE`,
       ]);
-      const scriptRequests = requestLogs(sb, `/boot/${hexhyp(DEPLOY_MAC)}.ipxe`);
-      expect(scriptRequests.at(-1)?.status).toBe(200);
+      for (const a of result.swift)
+        expect(a.query).toMatch(/^temp_url_sig=.*&temp_url_expires=\d+$/);
+
+      const scripts = requestLogs(sb, `/boot/${hexhyp(DEPLOY_MAC)}.ipxe`);
+      expect(scripts.at(-1)).toMatchObject({
+        status: 200,
+        outcome: "boot",
+        purpose: "deploy",
+        source: "deploy",
+        url_mode: "swift",
+        attempt: 0,
+        // Debian's BIOS iPXE reports ${buildarch} i386 on this 64-bit machine (docs/testing.md):
+        // the first stage's `?arch=${buildarch}&platform=${platform}` arrived as
+        // `arch=i386&platform=pcbios`.
+        arch: "i386",
+        platform: "pcbios",
+      });
     },
   );
 
@@ -182,6 +180,58 @@ describe("a node in deploying", () => {
       "console=ttyS0",
       "e2e=by-uuid",
     ]);
+    expect(result.swift.map((a) => `${a.path} ${a.status}`)).toEqual([
+      `${objectPath(swift, swift.objects.deployKernel)} 200`,
+      `${objectPath(swift, swift.objects.deployRamdisk)} 200`,
+    ]);
+  });
+});
+
+describe("an active node", () => {
+  it("with netboot boots its instance kernel and ramdisk from Swift", async () => {
+    const result = await boot({ mac: INSTANCE_MAC, mode: "lkrn" });
+
+    expect(result.end).toBe("marker");
+    // Instances get their own kernel_args only: no BOOTIF.
+    expect(result.marker?.cmdline.split(/\s+/)).toEqual([
+      "initrd=ramdisk",
+      "console=ttyS0",
+      "e2e=instance",
+    ]);
+    expect(unwrapConsole(result.transcript)).toContain(
+      "swiftboot: instance boot of node e2e-instance: kernel e2e instance kernel, ramdisk e2e instance ramdisk",
+    );
+    expect(result.swift.map(access)).toEqual([
+      `GET ${objectPath(swift, swift.objects.instanceKernel)} 200 ${KERNEL_SIZE} iPXE`,
+      `GET ${objectPath(swift, swift.objects.instanceRamdisk)} 200 ${INITRD_SIZE} iPXE`,
+    ]);
+    expect(requestLogs(sb, `/boot/${hexhyp(INSTANCE_MAC)}.ipxe`).at(-1)).toMatchObject({
+      status: 200,
+      outcome: "boot",
+      purpose: "instance",
+      kernel: "e2e-instance-kernel",
+      ramdisk: "e2e-instance-ramdisk",
+    });
+  });
+
+  it("with local leaves the network boot and the firmware boots its disk", async () => {
+    const result = await boot({
+      mac: LOCAL_MAC,
+      mode: "rom",
+      disk: payload.localDisk,
+      until: new RegExp(LOCAL_DISK_MARKER),
+    });
+
+    expect(result.end).toBe("until");
+    const text = unwrapConsole(result.transcript);
+    const said = text.indexOf("swiftboot: node e2e-local is active and boots from its local disk");
+    expect(said).toBeGreaterThanOrEqual(0);
+    expect(text.slice(said)).toMatch(
+      new RegExp(
+        `No more network devices\\n[\\s\\S]*Booting from Hard Disk\\.\\.\\.\\n${LOCAL_DISK_MARKER}`,
+      ),
+    );
+    expect(result.swift).toEqual([]);
   });
 });
 
@@ -204,29 +254,7 @@ describe("an unknown machine", () => {
     expect(text.slice(text.indexOf("swiftboot: leaving iPXE"))).toContain(
       "No more network devices",
     );
-    expect(result.swiftRequests).toEqual([]);
+    expect(result.swift).toEqual([]);
     expect(result.marker).toBeUndefined();
-  });
-});
-
-describe("an active node that boots locally", () => {
-  it("leaves the network boot and the firmware boots its disk", async () => {
-    const result = await boot({
-      mac: LOCAL_MAC,
-      mode: "rom",
-      disk: payload.localDisk,
-      until: new RegExp(LOCAL_DISK_MARKER),
-    });
-
-    expect(result.end).toBe("until");
-    const text = unwrapConsole(result.transcript);
-    const said = text.indexOf("swiftboot: node e2e-local is active and boots from its local disk");
-    expect(said).toBeGreaterThanOrEqual(0);
-    expect(text.slice(said)).toMatch(
-      new RegExp(
-        `No more network devices\\n[\\s\\S]*Booting from Hard Disk\\.\\.\\.\\n${LOCAL_DISK_MARKER}`,
-      ),
-    );
-    expect(result.swiftRequests).toEqual([]);
   });
 });

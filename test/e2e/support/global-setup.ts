@@ -1,27 +1,67 @@
 import type { TestProject } from "vitest/node";
 import { buildPayload, type Payload } from "./payload.ts";
+import { type E2eSwift, type StartedSwift, startSwift } from "./swift.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     e2ePayload: Payload;
+    e2eSwift: E2eSwift;
   }
 }
 
 /** The whole tier must finish within this; QEMU boots are slow under TCG on 2 cores. */
 const RUN_BUDGET_MS = 10 * 60_000;
 
-export default async function setup(project: TestProject): Promise<() => void> {
+/**
+ * Builds the boot payload and starts the local Swift (both at once), uploading the payload to it.
+ * Teardown stops Swift; so does process exit (the budget below, Ctrl-C) through startSwift's
+ * exit hook, and a failed setup stops whatever it started before it rejects.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const runStarted = performance.now();
   const budget = setTimeout(() => {
     console.error(`e2e: the run exceeded its ${RUN_BUDGET_MS / 60_000} minute budget; aborting`);
     process.exit(1);
   }, RUN_BUDGET_MS);
   budget.unref();
-  const started = performance.now();
-  const payload = await buildPayload();
+
+  const payloadPromise = buildPayload().then((payload) => {
+    console.log(
+      `e2e: payload ready in ${Math.round(performance.now() - runStarted)} ms ` +
+        `(${payload.kernelPackage}, ${payload.cacheDir})`,
+    );
+    return payload;
+  });
+  const swiftPromise = startSwift(
+    payloadPromise.then((payload) => ({
+      deployKernel: payload.kernel,
+      deployRamdisk: payload.initrd,
+      instanceKernel: payload.kernel,
+      instanceRamdisk: payload.initrd,
+    })),
+  );
+  let payload: Payload;
+  let swift: StartedSwift;
+  try {
+    // startSwift waits for the payload and, when anything fails, stops what it started.
+    [payload, swift] = await Promise.all([payloadPromise, swiftPromise]);
+  } catch (error) {
+    clearTimeout(budget);
+    await swiftPromise.then((s) => s.stop()).catch(() => {});
+    throw error;
+  }
   console.log(
-    `e2e: payload ready in ${Math.round(performance.now() - started)} ms ` +
-      `(${payload.kernelPackage}, ${payload.cacheDir})`,
+    `e2e: Swift ready at ${swift.swift.proxyUrl} (guests: ${swift.swift.guestUrl}) ` +
+      `${Math.round(performance.now() - runStarted)} ms after the start (${swift.swift.dir})`,
   );
   project.provide("e2ePayload", payload);
-  return () => clearTimeout(budget);
+  project.provide("e2eSwift", swift.swift);
+
+  return async () => {
+    clearTimeout(budget);
+    await swift.stop();
+    console.log(
+      `e2e: Swift stopped; the run took ${Math.round(performance.now() - runStarted)} ms`,
+    );
+  };
 }

@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import {
   createServer,
+  request as httpRequest,
   type IncomingMessage,
   type OutgoingHttpHeaders,
   type ServerResponse,
@@ -99,5 +100,43 @@ export async function sendFile(res: ServerResponse, path: string): Promise<void>
   res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
   await new Promise<void>((resolve, reject) => {
     createReadStream(path).on("error", reject).pipe(res).on("finish", resolve);
+  });
+}
+
+/**
+ * A recording HTTP proxy on 127.0.0.1 (free port) in front of `target` (e.g. the local Swift):
+ * every request is passed on with its method, path, query and headers unchanged, after `hold`
+ * resolves (to delay chosen requests), and the upstream answer is passed back as it is.
+ * `requests` records what the client sent and the status the upstream gave.
+ */
+export async function startForwardingProxy(
+  target: string,
+  hold?: (logged: LoggedRequest) => void | Promise<void>,
+): Promise<TestServer> {
+  const upstream = new URL(target);
+  return startTestServer(async (req, res, logged) => {
+    await hold?.(logged);
+    await new Promise<void>((resolve, reject) => {
+      const out = httpRequest(
+        {
+          host: upstream.hostname,
+          port: Number(upstream.port),
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+          agent: false,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          answer.once("end", resolve);
+          answer.once("error", reject);
+        },
+      );
+      out.once("error", reject);
+      // A guest that gives up must not leave the upstream request hanging.
+      res.once("close", () => out.destroy());
+      req.pipe(out);
+    });
   });
 }

@@ -22,6 +22,8 @@ export interface Swiftboot {
   /** `http://127.0.0.1:<port>`, as the server reported it. */
   url: string;
   port: number;
+  /** `SWIFTBOOT_LOCAL_DATA_DIR`: a temporary directory, removed by `stop`. */
+  dataDir: string;
   /** A URL for `path` as a QEMU guest reaches the server. */
   guestUrl(path: string): string;
   /** Every JSON log line so far. */
@@ -144,6 +146,7 @@ export async function startSwiftboot(opts: SwiftbootOptions): Promise<Swiftboot>
   return {
     url,
     port,
+    dataDir,
     guestUrl: (path) => `http://${GUEST_HOST}:${port}${path}`,
     logs,
     output,
