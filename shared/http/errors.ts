@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { CacheUnavailableError, OriginError } from "../cache/index.ts";
 import { StoreUnavailableError } from "../store/errors.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -25,6 +26,48 @@ export function scriptErrorResponse(
       ...SCRIPT_HEADERS,
       "Retry-After": String(RETRY_AFTER_SECONDS),
     });
+  }
+  throw error;
+}
+
+/** A short plain-text answer for artifact requests (never echoing the URL or its signature). */
+export function textResponse(
+  status: number,
+  reason: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(`swiftboot: ${reason}\n`, {
+    status,
+    headers: {
+      "Content-Type": "text/plain; charset=utf-8",
+      "Cache-Control": "no-store",
+      ...headers,
+    },
+  });
+}
+
+/**
+ * Failures of an artifact request: store or cache unreachable → 503, origin failed → 502, both
+ * with Retry-After so iPXE retries by itself. An image with no origin at all is a configuration
+ * problem: 502 without Retry-After (the script's own retries re-chain and then give up).
+ */
+export function artifactErrorResponse(c: Context<AppEnv>, error: unknown): Response {
+  const fields = c.get("logFields");
+  const retry = { "Retry-After": String(RETRY_AFTER_SECONDS) };
+  if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
+    fields.error = `${error.name}: ${error.message}`;
+    const what = error instanceof StoreUnavailableError ? "node store" : "artifact cache";
+    return textResponse(
+      503,
+      `the ${what} is unavailable; retry in ${RETRY_AFTER_SECONDS} s`,
+      retry,
+    );
+  }
+  if (error instanceof OriginError) {
+    fields.error = `${error.name}: ${error.message}`;
+    fields.origin_failure = error.reason;
+    if (error.reason === "no-origin") return textResponse(502, error.message);
+    return textResponse(502, `the image's origin failed (${error.reason}); retry`, retry);
   }
   throw error;
 }

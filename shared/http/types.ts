@@ -1,7 +1,9 @@
 import type { Context } from "hono";
+import type { FillLock } from "../cache/lock.ts";
+import type { ArtifactCache } from "../cache/types.ts";
 import type { Config } from "../config/index.ts";
 import type { LogFields, Logger } from "../log/index.ts";
-import type { BootStore } from "../store/types.ts";
+import type { AdminStore, BootStore } from "../store/types.ts";
 
 /** Everything the app needs from its runtime; each entry point (Node, Lambda, Workers) wires these. */
 export interface AppDeps {
@@ -12,6 +14,15 @@ export interface AppDeps {
   now?: () => number;
   /** The requesting machine's address as the runtime sees it (socket, Lambda event, CF header). */
   clientAddress?: (c: Context) => string | undefined;
+  /** The artifact cache behind `/v1/artifacts/...`; without one that route answers 503. */
+  cache?: ArtifactCache;
+  /** Cross-instance fill lock (DynamoDB on AWS); default: none (every instance may fill). */
+  fillLock?: FillLock;
+  /**
+   * The store behind the admin API under `/v1` (served when `admin.tokens` is set). Default:
+   * `store` itself when it is a full AdminStore (the DynamoDB store is).
+   */
+  adminStore?: AdminStore;
 }
 
 export interface AppEnv {

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Config, parseConfig, secretsOf } from "../../shared/config/index.ts";
-import { createApp } from "../../shared/http/index.ts";
+import { type AppDeps, createApp } from "../../shared/http/index.ts";
 import { createMemoryLogger } from "../../shared/log/index.ts";
 import type { BootStore } from "../../shared/store/index.ts";
 
@@ -16,12 +16,25 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real app on a real socket (127.0.0.1, free port), as `npm start` serves it. */
+/** What a test may add to the app besides store and environment. */
+export interface TestServerOptions {
+  now?: () => number;
+  cache?: AppDeps["cache"];
+  fillLock?: AppDeps["fillLock"];
+}
+
+/**
+ * The real app on a real socket (127.0.0.1, free port), as `npm start` serves it. The third
+ * argument is the clock, or options (clock, artifact cache, fill lock).
+ */
 export async function startTestServer(
   store: BootStore,
   env: Record<string, string>,
-  now?: () => number,
+  nowOrOptions?: (() => number) | TestServerOptions,
 ): Promise<TestServer> {
+  const options: TestServerOptions =
+    typeof nowOrOptions === "function" ? { now: nowOrOptions } : (nowOrOptions ?? {});
+  const { now } = options;
   const config = parseConfig({ env });
   const { logger, lines, records } = createMemoryLogger({ secrets: secretsOf(config) });
   const app = createApp({
@@ -30,6 +43,8 @@ export async function startTestServer(
     logger,
     clientAddress: (c) => getConnInfo(c).remote.address,
     ...(now ? { now } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.fillLock ? { fillLock: options.fillLock } : {}),
   });
   const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
