@@ -4,6 +4,11 @@ import { type Config, configSchema, type GroupName, groups } from "./schema.ts";
 export const ENV_PREFIX = "SWIFTBOOT_";
 /** Not an option: the path of a YAML or JSON config file, read by the runtime entry point. */
 export const CONFIG_FILE_ENV = "SWIFTBOOT_CONFIG_FILE";
+/** Not options either: where the CLI finds the admin API, and its bearer token. */
+export const API_URL_ENV = "SWIFTBOOT_API_URL";
+export const API_TOKEN_ENV = "SWIFTBOOT_API_TOKEN";
+/** `SWIFTBOOT_*` variables that are not configuration options, so parseConfig lets them pass. */
+const NOT_OPTIONS: ReadonlySet<string> = new Set([CONFIG_FILE_ENV, API_URL_ENV, API_TOKEN_ENV]);
 
 export function envName(group: string, option: string): string {
   return `${ENV_PREFIX}${group}_${option}`.toUpperCase();
@@ -61,7 +66,7 @@ export function parseConfig(options: { env?: Env; file?: unknown; defaults?: Raw
     for (const key of Object.keys(schema.shape)) known.set(envName(group, key), [group, key]);
   }
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || name === CONFIG_FILE_ENV || value === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || NOT_OPTIONS.has(name) || value === undefined) continue;
     const target = known.get(name);
     if (target === undefined) {
       problems.push(`${name}: not a swiftboot option (see docs/configuration.md)`);

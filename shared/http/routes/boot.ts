@@ -10,6 +10,7 @@ import {
 import { IpxeScript } from "../../ipxe/index.ts";
 import { imageIdsOf, type Node } from "../../model/index.ts";
 import type { BootStore } from "../../store/types.ts";
+import { recordBootInBackground } from "../admin/record-boot.ts";
 import { RETRY_AFTER_SECONDS, SCRIPT_HEADERS, scriptErrorResponse } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
 
@@ -77,6 +78,7 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
         result.logFields,
         clientIp === undefined ? {} : { client: clientIp },
       );
+      recordBootInBackground(c, deps, result.logFields, new Date(now()), clientIp);
       return c.body(result.script, 200, SCRIPT_HEADERS);
     } catch (error) {
       return scriptErrorResponse(c, error, unavailableScript);

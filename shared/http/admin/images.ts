@@ -1,0 +1,135 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { imageKey } from "../../store/records.ts";
+import type { AdminStore } from "../../store/types.ts";
+import { ProblemError, validationProblem } from "../problem.ts";
+import type { AppEnv } from "../types.ts";
+import { etagOf, expectedVersion, parseIfMatch } from "./etag.ts";
+import {
+  COMMON_PROBLEMS,
+  CONFLICT,
+  IdParams,
+  IfMatchHeaders,
+  ImagePageSchema,
+  ImageSchema,
+  json,
+  jsonWithEtag,
+  NOT_FOUND,
+  PageQuery,
+  PRECONDITION,
+  SECURITY,
+} from "./schemas.ts";
+
+const tags = ["images"];
+
+const putImage = createRoute({
+  method: "put",
+  path: "/images/{id}",
+  tags,
+  security: SECURITY,
+  summary: "Create or replace an image",
+  request: {
+    params: IdParams,
+    headers: IfMatchHeaders,
+    body: { content: { "application/json": { schema: ImageSchema } }, required: true },
+  },
+  responses: {
+    200: jsonWithEtag(ImageSchema, "Replaced."),
+    201: jsonWithEtag(ImageSchema, "Created."),
+    ...COMMON_PROBLEMS,
+    ...PRECONDITION,
+  },
+});
+
+const getImage = createRoute({
+  method: "get",
+  path: "/images/{id}",
+  tags,
+  security: SECURITY,
+  summary: "Get an image",
+  request: { params: IdParams },
+  responses: { 200: jsonWithEtag(ImageSchema, "The image."), ...COMMON_PROBLEMS, ...NOT_FOUND },
+});
+
+const listImages = createRoute({
+  method: "get",
+  path: "/images",
+  tags,
+  security: SECURITY,
+  summary: "List images by id",
+  request: { query: PageQuery },
+  responses: { 200: json(ImagePageSchema, "A page of images."), ...COMMON_PROBLEMS },
+});
+
+const deleteImage = createRoute({
+  method: "delete",
+  path: "/images/{id}",
+  tags,
+  security: SECURITY,
+  summary: "Delete an image no node uses",
+  request: { params: IdParams, headers: IfMatchHeaders },
+  responses: {
+    204: { description: "Deleted." },
+    ...COMMON_PROBLEMS,
+    ...NOT_FOUND,
+    ...CONFLICT("Nodes use the image: `nodes` lists them."),
+    ...PRECONDITION,
+  },
+});
+
+const notFound = (id: string) => new ProblemError("not-found", `no image ${id}`);
+
+export function registerImageRoutes(app: OpenAPIHono<AppEnv>, store: AdminStore): void {
+  app.openapi(putImage, async (c) => {
+    const { id } = c.req.valid("param");
+    const image = c.req.valid("json");
+    if (image.id !== id) {
+      throw validationProblem([{ path: "id", message: `must be ${id}, the id in the path` }]);
+    }
+    const ifMatch = parseIfMatch(c.req.valid("header")["if-match"]);
+    // `*` needs a read; a version or nothing goes straight to the conditional write.
+    const expected =
+      ifMatch === "*"
+        ? expectedVersion(imageKey(id), ifMatch, await store.getImageVersioned(id))
+        : ifMatch;
+    const written = await store.writeImage(image, {
+      ...(expected === undefined ? {} : { expectedVersion: expected }),
+    });
+    c.header("ETag", etagOf(written.version));
+    if (written.created) {
+      c.header("Location", `/v1/images/${id}`);
+      return c.json(image, 201);
+    }
+    return c.json(image, 200);
+  });
+
+  app.openapi(getImage, async (c) => {
+    const { id } = c.req.valid("param");
+    const found = await store.getImageVersioned(id);
+    if (found === undefined) throw notFound(id);
+    c.header("ETag", etagOf(found.version));
+    return c.json(found.record, 200);
+  });
+
+  app.openapi(listImages, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const page = await store.listImages({ limit, ...(cursor === undefined ? {} : { cursor }) });
+    return c.json(
+      { items: page.items, ...(page.cursor === undefined ? {} : { next_cursor: page.cursor }) },
+      200,
+    );
+  });
+
+  app.openapi(deleteImage, async (c) => {
+    const { id } = c.req.valid("param");
+    const ifMatch = parseIfMatch(c.req.valid("header")["if-match"]);
+    const expected =
+      ifMatch === "*"
+        ? expectedVersion(imageKey(id), ifMatch, await store.getImageVersioned(id))
+        : ifMatch;
+    const deleted = await store.deleteImage(id, {
+      ...(expected === undefined ? {} : { expectedVersion: expected }),
+    });
+    if (!deleted) throw notFound(id);
+    return c.body(null, 204);
+  });
+}
