@@ -1,0 +1,52 @@
+/**
+ * What the sample events in this folder refer to: the table contents they expect and the keys
+ * their signatures were made with. `tsx events/generate.ts` writes the events from this file; the
+ * tests (test/integration/lambda, test/integration/edge) seed a fresh table with it.
+ *
+ * The keys are public test values, for `sam local invoke` and the tests only.
+ */
+import type { ImageInput, NodeInput } from "../shared/model/index.ts";
+
+export const SAMPLE_ARTIFACT_KEY = "sample-artifact-signing-key-not-secret-0123456789";
+/** Far in the future, so the signed artifact events stay valid (verification checks only expiry). */
+export const SAMPLE_EXPIRES = 4_102_444_800; // 2100-01-01T00:00:00Z
+
+export const FUNCTION_URL_HOST = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws";
+export const SOURCE_IP = "198.51.100.23";
+
+export const KNOWN_MAC = "52:54:00:5a:b0:01";
+export const KNOWN_UUID = "4c4c4544-0042-3510-8052-b4c04f384d32";
+export const UNKNOWN_MAC = "52:54:00:5a:b0:99";
+
+/** Small, fixed contents so the artifact events can name their sha256-derived content ids. */
+export const KERNEL_BYTES = "swiftboot sample kernel\n".repeat(40);
+export const RAMDISK_BYTES = "swiftboot sample ramdisk\n".repeat(80);
+
+export function sampleImages(sha256: { kernel: string; ramdisk: string }): ImageInput[] {
+  return [
+    {
+      id: "sample-kernel",
+      name: "sample deploy kernel",
+      swift: { container: "swiftboot-samples", object: "deploy/vmlinuz" },
+      size: KERNEL_BYTES.length,
+      sha256: sha256.kernel,
+    },
+    {
+      id: "sample-ramdisk",
+      name: "sample deploy ramdisk",
+      swift: { container: "swiftboot-samples", object: "deploy/initramfs" },
+      size: RAMDISK_BYTES.length,
+      sha256: sha256.ramdisk,
+    },
+  ];
+}
+
+export const sampleNode: NodeInput = {
+  id: "sample-node",
+  name: "rack1-slot1",
+  macs: [KNOWN_MAC],
+  uuid: KNOWN_UUID,
+  state: "deploying",
+  deploy: { kernel: "sample-kernel", ramdisk: "sample-ramdisk" },
+  kernel_args: "console=ttyS0,115200n8",
+};

@@ -1,0 +1,115 @@
+/**
+ * Writes the sample events (Lambda Function URL payload 2.0, a DynamoDB stream batch) from
+ * fixtures.ts: `tsx events/generate.ts`. The output is committed; rerun after changing fixtures.
+ */
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { artifactContentId, artifactFileName, signArtifactUrl } from "../shared/boot/index.ts";
+import { imageSchema } from "../shared/model/index.ts";
+import {
+  FUNCTION_URL_HOST,
+  KERNEL_BYTES,
+  KNOWN_MAC,
+  KNOWN_UUID,
+  RAMDISK_BYTES,
+  SAMPLE_ARTIFACT_KEY,
+  SAMPLE_EXPIRES,
+  SOURCE_IP,
+  sampleImages,
+  UNKNOWN_MAC,
+} from "./fixtures.ts";
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+export const images = sampleImages({
+  kernel: sha256(KERNEL_BYTES),
+  ramdisk: sha256(RAMDISK_BYTES),
+});
+
+const TIME_EPOCH = 1_790_000_000_000;
+
+/** A Function URL request as Lambda delivers it (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html). */
+function functionUrlEvent(
+  method: string,
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+  body?: string,
+) {
+  const url = new URL(pathAndQuery, `https://${FUNCTION_URL_HOST}`);
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+  const userAgent = headers["user-agent"] ?? "iPXE/1.21.1+ (g4bd064de)";
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers: {
+      host: FUNCTION_URL_HOST,
+      "user-agent": userAgent,
+      "x-amzn-trace-id": "Root=1-6740a1b2-0123456789abcdef01234567",
+      "x-forwarded-for": SOURCE_IP,
+      "x-forwarded-port": "443",
+      "x-forwarded-proto": "https",
+      ...headers,
+    },
+    ...(url.search === "" ? {} : { queryStringParameters: query }),
+    requestContext: {
+      accountId: "anonymous",
+      apiId: FUNCTION_URL_HOST.split(".")[0],
+      domainName: FUNCTION_URL_HOST,
+      domainPrefix: FUNCTION_URL_HOST.split(".")[0],
+      http: {
+        method,
+        path: url.pathname,
+        protocol: "HTTP/1.1",
+        sourceIp: SOURCE_IP,
+        userAgent,
+      },
+      requestId: "c1d2e3f4-0000-4000-8000-000000000001",
+      routeKey: "$default",
+      stage: "$default",
+      time: "15/Sep/2026:10:13:20 +0000",
+      timeEpoch: TIME_EPOCH,
+    },
+    ...(body === undefined ? {} : { body }),
+    isBase64Encoded: false,
+  };
+}
+
+const hyphenated = (mac: string) => mac.replaceAll(":", "-");
+
+function artifactPath(index: 0 | 1): string {
+  const image = imageSchema.parse(images[index]);
+  const url = signArtifactUrl({
+    baseUrl: "",
+    imageId: image.id,
+    contentId: artifactContentId(image, undefined),
+    fileName: artifactFileName(image),
+    expires: SAMPLE_EXPIRES,
+    key: SAMPLE_ARTIFACT_KEY,
+  });
+  return url;
+}
+
+export const events: Record<string, unknown> = {
+  "boot-first-stage": functionUrlEvent("GET", "/boot.ipxe"),
+  "boot-known-node": functionUrlEvent(
+    "GET",
+    `/boot/${hyphenated(KNOWN_MAC)}.ipxe?uuid=${KNOWN_UUID}&arch=x86_64&platform=efi`,
+  ),
+  "boot-unknown-node": functionUrlEvent(
+    "GET",
+    `/boot/${hyphenated(UNKNOWN_MAC)}.ipxe?uuid=4c4c4544-0000-0000-0000-000000000001&arch=x86_64&platform=pcbios`,
+  ),
+  "artifact-get": functionUrlEvent("GET", artifactPath(0)),
+  "artifact-head": functionUrlEvent("HEAD", artifactPath(0)),
+  "artifact-range": functionUrlEvent("GET", artifactPath(1), { range: "bytes=0-99" }),
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const [name, event] of Object.entries(events)) {
+    const file = new URL(`./${name}.json`, import.meta.url);
+    writeFileSync(file, `${JSON.stringify(event, null, 2)}\n`);
+    console.log(`wrote events/${name}.json`);
+  }
+}

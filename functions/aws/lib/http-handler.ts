@@ -1,0 +1,105 @@
+import type {
+  APIGatewayProxyStructuredResultV2,
+  Context as LambdaContext,
+  LambdaFunctionURLEvent,
+} from "aws-lambda";
+import type { Context, Hono } from "hono";
+import { handle, type LambdaEvent } from "hono/aws-lambda";
+import { type Config, ConfigError, secretsOf } from "../../../shared/config/index.ts";
+import type { Logger } from "../../../shared/log/index.ts";
+import { loadLambdaConfig } from "./config.ts";
+import { createLambdaLogger } from "./logger.ts";
+
+/** What an entry point builds its app from, once per execution environment. */
+export interface LambdaRuntime {
+  config: Config;
+  logger: Logger;
+  /** The machine's address as the Function URL saw it (`requestContext.http.sourceIp`). */
+  clientAddress: (c: Context) => string | undefined;
+}
+
+type AnyEnv = Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: hono/aws-lambda's handle() is generic over any app
+type AnyHono = Hono<any, any, any>;
+/** A Function URL (payload 2.0) handler, as Lambda and `sam local invoke` call it. */
+export type FunctionUrlHandler = (
+  event: LambdaFunctionURLEvent,
+  context: LambdaContext,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export function sourceIp(c: Context): string | undefined {
+  const env = c.env as { requestContext?: { http?: { sourceIp?: unknown } } } | undefined;
+  const ip = env?.requestContext?.http?.sourceIp;
+  return typeof ip === "string" ? ip : undefined;
+}
+
+let currentRequestId: string | undefined;
+
+/**
+ * A Function URL handler over an app that `build` makes once per execution environment, on the
+ * first request, after the configuration (and its secrets) is loaded. A failed start is answered,
+ * not thrown, and retried on the next request: 500 for a configuration error (it will not heal
+ * by itself), 503 with Retry-After for anything else (a secret that could not be read yet).
+ */
+export function createHttpHandler(
+  fn: string,
+  build: (runtime: LambdaRuntime) => AnyHono | Promise<AnyHono>,
+  env: AnyEnv = process.env,
+): FunctionUrlHandler {
+  let ready: Promise<FunctionUrlHandler> | undefined;
+  const start = async (): Promise<FunctionUrlHandler> => {
+    const config = await loadLambdaConfig(env as Record<string, string | undefined>);
+    const logger = createLambdaLogger({
+      level: config.log.level,
+      secrets: secretsOf(config),
+      fn,
+      requestId: () => currentRequestId,
+    });
+    const appHandler = handle(await build({ config, logger, clientAddress: sourceIp }));
+    return (event, context) =>
+      // @types/aws-lambda and hono describe the same payload 2.0 event with different types.
+      appHandler(
+        event as unknown as LambdaEvent,
+        context,
+      ) as Promise<APIGatewayProxyStructuredResultV2>;
+  };
+
+  return async (event, lambdaContext) => {
+    currentRequestId = lambdaContext?.awsRequestId;
+    let handler: FunctionUrlHandler;
+    try {
+      ready ??= start();
+      handler = await ready;
+    } catch (error) {
+      ready = undefined;
+      return startFailure(fn, error);
+    }
+    return handler(event, lambdaContext);
+  };
+}
+
+function startFailure(fn: string, error: unknown): APIGatewayProxyStructuredResultV2 {
+  const permanent = error instanceof ConfigError;
+  // No logger exists yet (its level comes from the configuration). The message cannot hold a
+  // secret: ConfigError names options, not values, and SecretsError names the ARN.
+  process.stdout.write(
+    `${JSON.stringify({
+      time: new Date().toISOString(),
+      level: "error",
+      msg: "start failed",
+      fn,
+      request_id: currentRequestId,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    })}\n`,
+  );
+  return {
+    statusCode: permanent ? 500 : 503,
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "cache-control": "no-store",
+      ...(permanent ? {} : { "retry-after": "5" }),
+    },
+    body: permanent ? "swiftboot: configuration error\n" : "swiftboot: starting; retry\n",
+    isBase64Encoded: false,
+  };
+}

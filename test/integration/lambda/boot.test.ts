@@ -1,0 +1,208 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  FUNCTION_URL_HOST,
+  KNOWN_MAC,
+  SAMPLE_ARTIFACT_KEY,
+  SOURCE_IP,
+  UNKNOWN_MAC,
+} from "../../../events/fixtures.ts";
+import type { TestStore } from "../store/helpers.ts";
+import { buildForTest, loadEvent } from "./bundles.ts";
+import { invokeBundle } from "./invoke.ts";
+import { seedSampleTable } from "./seed.ts";
+
+let bundle: string;
+let db: TestStore;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  [{ boot: bundle }, db] = (await Promise.all([
+    buildForTest("boot"),
+    seedSampleTable("lambda-boot"),
+  ])) as [{ boot: string }, TestStore];
+  env = {
+    SWIFTBOOT_STORE_TABLE: db.table,
+    SWIFTBOOT_STORE_ENDPOINT: inject("dynamodbEndpoint"),
+    // DynamoDB Local keeps tables per region: the one the seeding store used.
+    SWIFTBOOT_STORE_REGION: "us-east-1",
+  };
+});
+
+const BASE = `https://${FUNCTION_URL_HOST}`;
+const hyphenated = (mac: string) => mac.replaceAll(":", "-");
+
+describe("boot bundle, invoked with the sample events", () => {
+  it("answers /boot.ipxe, a known and an unknown MAC in one execution environment", async () => {
+    const { results, logs, rawLogs } = await invokeBundle(
+      bundle,
+      [loadEvent("boot-first-stage"), loadEvent("boot-known-node"), loadEvent("boot-unknown-node")],
+      { ...env, SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY },
+    );
+    const [first, known, unknown] = results.map((r) => r.result);
+
+    expect(first?.statusCode).toBe(200);
+    expect(first?.headers?.["content-type"]).toBe("text/plain; charset=utf-8");
+    expect(first?.headers?.["cache-control"]).toBe("no-store");
+    expect(first?.body?.startsWith("#!ipxe\n")).toBe(true);
+    // Function URLs are https only: the chain URL is the request's own origin.
+    expect(first?.body).toContain(`chain --autofree --replace ${BASE}/boot/\${mac:hexhyp}.ipxe?`);
+
+    expect(known?.statusCode).toBe(200);
+    expect(known?.body).toMatch(
+      new RegExp(
+        `^kernel --name kernel ${BASE.replaceAll(".", "\\.")}/v1/artifacts/sample-kernel/[0-9a-f]{32}/vmlinuz\\?expires=\\d+&sig=[0-9a-f]{64} initrd=ramdisk BOOTIF=01-${hyphenated(KNOWN_MAC)} console=ttyS0,115200n8 `,
+        "m",
+      ),
+    );
+    expect(known?.body).toMatch(/^initrd --name ramdisk \S+\/v1\/artifacts\/sample-ramdisk\//m);
+
+    expect(unknown?.statusCode).toBe(200);
+    expect(unknown?.body).toContain("unknown machine");
+    expect(unknown?.body).toContain(UNKNOWN_MAC);
+    expect(unknown?.body).not.toMatch(/^kernel /m);
+
+    // One JSON line per request, with the invocation's request id, the source IP, and EMF metrics.
+    const requests = logs.filter((l) => l.msg === "request");
+    expect(requests).toHaveLength(3);
+    expect(requests.map((l) => l.request_id)).toEqual([
+      "00000000-0000-4000-8000-000000000001",
+      "00000000-0000-4000-8000-000000000002",
+      "00000000-0000-4000-8000-000000000003",
+    ]);
+    expect(requests[1]).toMatchObject({
+      fn: "boot",
+      path: `/boot/${hyphenated(KNOWN_MAC)}.ipxe`,
+      status: 200,
+      node: "sample-node",
+      client: SOURCE_IP,
+      BootRequests: 1,
+      BootState: "deploying",
+      UrlMode: "artifacts",
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: "swiftboot",
+            Dimensions: [["BootState", "UrlMode"]],
+            Metrics: [{ Name: "BootRequests", Unit: "Count" }],
+          },
+        ],
+      },
+    });
+    expect(requests[2]).toMatchObject({ BootState: "unknown", UnknownMachines: 1 });
+    expect(requests[0]).toMatchObject({ FirstStageRequests: 1 });
+    // Neither the key nor a URL signature reaches the logs.
+    expect(rawLogs).not.toContain(SAMPLE_ARTIFACT_KEY);
+    expect(rawLogs).not.toMatch(/sig=[0-9a-f]{64}/);
+  });
+
+  it("answers 503 + Retry-After while the store is unreachable, and recovers", async () => {
+    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], {
+      ...env,
+      SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
+      SWIFTBOOT_STORE_ENDPOINT: "http://127.0.0.1:9",
+      SWIFTBOOT_STORE_TIMEOUT_MS: "500",
+    });
+    expect(results[0]?.result.statusCode).toBe(503);
+    expect(results[0]?.result.headers?.["retry-after"]).toBe("5");
+    expect(results[0]?.result.body?.startsWith("#!ipxe\n")).toBe(true);
+  });
+
+  it("answers 500 (and says why in its log) when the configuration is invalid", async () => {
+    const { results, logs } = await invokeBundle(bundle, [loadEvent("boot-first-stage")], {
+      ...env,
+      SWIFTBOOT_IPXE_RETRIES: "many",
+      SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
+    });
+    expect(results[0]?.result.statusCode).toBe(500);
+    expect(logs.find((l) => l.msg === "start failed")?.error).toMatch(/SWIFTBOOT_IPXE_RETRIES/);
+  });
+});
+
+/** A stand-in for the Secrets Manager and SSM JSON APIs, counting the calls it answers. */
+async function fakeSecretsService(secretString: string) {
+  const calls: { target: string; body: Record<string, unknown> }[] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    let text = "";
+    req.on("data", (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+    });
+    req.on("end", () => {
+      const target = String(req.headers["x-amz-target"]);
+      calls.push({ target, body: JSON.parse(text) as Record<string, unknown> });
+      res.setHeader("content-type", "application/x-amz-json-1.1");
+      if (target === "secretsmanager.GetSecretValue") {
+        res.end(JSON.stringify({ ARN: "arn", Name: "swiftboot", SecretString: secretString }));
+      } else if (target === "AmazonSSM.GetParameter") {
+        res.end(JSON.stringify({ Parameter: { Name: "/swiftboot/secrets", Value: secretString } }));
+      } else {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ __type: "UnknownOperationException" }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, calls, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe("secrets at cold start", () => {
+  const secret = JSON.stringify({
+    "artifacts.signing_key": SAMPLE_ARTIFACT_KEY,
+    "swift.temp_url_key": "",
+  });
+  let service: Awaited<ReturnType<typeof fakeSecretsService>>;
+  beforeAll(async () => {
+    service = await fakeSecretsService(secret);
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it("reads them once from Secrets Manager, never from the environment", async () => {
+    const before = service.calls.length;
+    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:swiftboot-AbCdEf";
+    const { results, rawLogs } = await invokeBundle(
+      bundle,
+      [loadEvent("boot-known-node"), loadEvent("boot-known-node")],
+      { ...env, SWIFTBOOT_SECRETS_ARN: arn, AWS_ENDPOINT_URL_SECRETS_MANAGER: service.url },
+    );
+    expect(results.map((r) => r.result.statusCode)).toEqual([200, 200]);
+    expect(results[0]?.result.body).toMatch(/\/v1\/artifacts\/sample-kernel\//);
+    const calls = service.calls.slice(before);
+    expect(calls).toEqual([{ target: "secretsmanager.GetSecretValue", body: { SecretId: arn } }]);
+    expect(rawLogs).not.toContain(SAMPLE_ARTIFACT_KEY);
+  });
+
+  it("reads them from an SSM SecureString parameter", async () => {
+    const before = service.calls.length;
+    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], {
+      ...env,
+      SWIFTBOOT_SECRETS_ARN: "arn:aws:ssm:eu-west-1:123456789012:parameter/swiftboot/secrets",
+      AWS_ENDPOINT_URL_SSM: service.url,
+    });
+    expect(results[0]?.result.statusCode).toBe(200);
+    expect(service.calls.slice(before)).toEqual([
+      {
+        target: "AmazonSSM.GetParameter",
+        body: { Name: "/swiftboot/secrets", WithDecryption: true },
+      },
+    ]);
+  });
+
+  it("answers 503 + Retry-After when the secret cannot be read, then retries", async () => {
+    const { results, logs } = await invokeBundle(
+      bundle,
+      [loadEvent("boot-first-stage"), loadEvent("boot-first-stage")],
+      {
+        ...env,
+        SWIFTBOOT_SECRETS_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf",
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: "http://127.0.0.1:9",
+      },
+    );
+    expect(results.map((r) => r.result.statusCode)).toEqual([503, 503]);
+    expect(results[0]?.result.headers?.["retry-after"]).toBe("5");
+    expect(logs.filter((l) => l.msg === "start failed")).toHaveLength(2);
+  });
+});

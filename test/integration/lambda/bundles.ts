@@ -1,0 +1,20 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BundleName, buildBundles } from "../../../scripts/build.ts";
+
+/**
+ * The bundles under test, built by the same code as `npm run build` into a directory of the test
+ * file's own (test files run in parallel and must not overwrite each other's output).
+ */
+export async function buildForTest(...names: BundleName[]): Promise<Record<string, string>> {
+  const outdir = mkdtempSync(join(tmpdir(), "swiftboot-dist-"));
+  const built = await buildBundles({ outdir, only: names });
+  return Object.fromEntries(built.map((b) => [b.name, b.file]));
+}
+
+/** A sample event from events/, as `sam local invoke -e events/<name>.json` reads it. */
+export function loadEvent(name: string): Record<string, unknown> {
+  const file = new URL(`../../../events/${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+}

@@ -1,0 +1,165 @@
+/**
+ * Invokes a built Lambda bundle the way `sam local invoke -e event.json` does: a fresh Node
+ * process with only the function's environment, `import()` of the bundle, then
+ * `handler(event, context)` for each event in turn (one execution environment, so the first call
+ * is the cold start). Streaming handlers get an emulation of the runtime's `awslambda` global
+ * (streamifyResponse and HttpResponseStream), decoded back into status, headers and body.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export interface InvokeResult {
+  /** The handler's return value (buffered handlers), or the decoded stream (streaming ones). */
+  result: {
+    statusCode?: number;
+    headers?: Record<string, string>;
+    body?: string;
+    isBase64Encoded?: boolean;
+    cookies?: string[];
+    batchItemFailures?: { itemIdentifier: string }[];
+  };
+  /** Milliseconds the call took, as seen inside the process. */
+  ms: number;
+}
+
+export interface Invocation {
+  results: InvokeResult[];
+  /** Every line the process wrote to stdout (the function's logs), parsed when JSON. */
+  logs: Record<string, unknown>[];
+  rawLogs: string;
+  stderr: string;
+}
+
+const RUNNER = String.raw`
+import { readFileSync, writeFileSync } from "node:fs";
+import { Writable } from "node:stream";
+import { pathToFileURL } from "node:url";
+const [bundle, input, output] = process.argv.slice(1);
+const { events, streaming } = JSON.parse(readFileSync(input, "utf8"));
+const logs = [];
+process.stdout.write = (chunk, encoding, cb) => {
+  logs.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+  if (typeof encoding === "function") encoding(); else if (typeof cb === "function") cb();
+  return true;
+};
+const STREAM = Symbol("streaming");
+if (streaming) {
+  // The Node.js runtime's response streaming contract: a JSON prelude, 8 NUL bytes, then the body.
+  globalThis.awslambda = {
+    streamifyResponse: (fn) => Object.assign(fn, { [STREAM]: true }),
+    HttpResponseStream: {
+      from(stream, metadata) {
+        stream.write(JSON.stringify(metadata));
+        stream.write(new Uint8Array(8));
+        return stream;
+      },
+    },
+  };
+}
+const { handler } = await import(pathToFileURL(bundle).href);
+const results = [];
+let n = 0;
+for (const event of events) {
+  n += 1;
+  const context = {
+    awsRequestId: "00000000-0000-4000-8000-" + String(n).padStart(12, "0"),
+    functionName: "swiftboot-test",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:swiftboot-test",
+    memoryLimitInMB: "512",
+    logGroupName: "/aws/lambda/swiftboot-test",
+    logStreamName: "test",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 10000,
+    done() {}, fail() {}, succeed() {},
+  };
+  const started = performance.now();
+  if (handler[STREAM]) {
+    const chunks = [];
+    const sink = new Writable({ write(chunk, _e, cb) { chunks.push(Buffer.from(chunk)); cb(); } });
+    const finished = new Promise((resolve) => sink.on("finish", resolve));
+    await handler(event, sink, context);
+    await finished;
+    const all = Buffer.concat(chunks);
+    const cut = all.indexOf(Buffer.alloc(8));
+    const prelude = cut < 0 ? {} : JSON.parse(all.subarray(0, cut).toString("utf8"));
+    const body = cut < 0 ? all : all.subarray(cut + 8);
+    results.push({ result: { ...prelude, body: body.toString("base64"), isBase64Encoded: true }, ms: performance.now() - started });
+  } else {
+    results.push({ result: await handler(event, context), ms: performance.now() - started });
+  }
+}
+writeFileSync(output, JSON.stringify({ results, logs: logs.join("") }));
+process.exit(0);
+`;
+
+export async function invokeBundle(
+  bundle: string,
+  events: readonly unknown[],
+  env: Record<string, string>,
+  options: { streaming?: boolean; timeoutMs?: number } = {},
+): Promise<Invocation> {
+  const dir = await mkdtemp(join(tmpdir(), "swiftboot-invoke-"));
+  try {
+    const input = join(dir, "input.json");
+    const output = join(dir, "output.json");
+    await writeFile(input, JSON.stringify({ events, streaming: options.streaming ?? false }));
+    let stderr = "";
+    try {
+      ({ stderr } = await run(
+        process.execPath,
+        ["--input-type=module", "-e", RUNNER, bundle, input, output],
+        {
+          // Only what Lambda would set: no SWIFTBOOT_TEST_* (config rejects unknown names).
+          env: {
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            AWS_REGION: "eu-west-1",
+            AWS_ACCESS_KEY_ID: "test",
+            AWS_SECRET_ACCESS_KEY: "test",
+            AWS_LAMBDA_FUNCTION_NAME: "swiftboot-test",
+            ...env,
+          },
+          timeout: options.timeoutMs ?? 60_000,
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      ));
+    } catch (error) {
+      const e = error as { stderr?: string; message: string };
+      throw new Error(
+        `invoking ${bundle} failed:\n${(e.stderr ?? e.message)
+          .split("\n")
+          .filter((l) => l.length < 400)
+          .slice(-15)
+          .join("\n")}`,
+      );
+    }
+    const parsed = JSON.parse(await readFile(output, "utf8")) as {
+      results: InvokeResult[];
+      logs: string;
+    };
+    const logs = parsed.logs
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          return { raw: l };
+        }
+      });
+    return { results: parsed.results, logs, rawLogs: parsed.logs, stderr };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The body of a result as text (streamed bodies arrive base64-encoded). */
+export function bodyText(result: InvokeResult["result"]): string {
+  const body = result.body ?? "";
+  return result.isBase64Encoded ? Buffer.from(body, "base64").toString("utf8") : body;
+}
