@@ -34,6 +34,30 @@ export function sourceIp(c: Context): string | undefined {
 }
 
 let currentRequestId: string | undefined;
+const background: Promise<unknown>[] = [];
+
+/**
+ * Lambda freezes the execution environment as soon as the handler returns, so work the app
+ * leaves running (boot history writes, a cache fill whose client went away) would stall until
+ * the next request, or be lost. The app hands such work to `c.executionCtx.waitUntil`, as on
+ * Workers; here the handler waits for it before returning (bounded by the work's own timeouts).
+ */
+function withWaitUntil(app: AnyHono): AnyHono {
+  const executionCtx = {
+    waitUntil: (promise: Promise<unknown>) => {
+      background.push(promise);
+    },
+    passThroughOnException: () => {},
+    props: {},
+  };
+  return {
+    fetch: (request: Request, env: unknown) => app.fetch(request, env, executionCtx),
+  } as unknown as AnyHono;
+}
+
+export async function settleBackgroundWork(): Promise<void> {
+  while (background.length > 0) await Promise.allSettled(background.splice(0));
+}
 
 /**
  * A Function URL handler over an app that `build` makes once per execution environment, on the
@@ -55,13 +79,19 @@ export function createHttpHandler(
       fn,
       requestId: () => currentRequestId,
     });
-    const appHandler = handle(await build({ config, logger, clientAddress: sourceIp }));
-    return (event, context) =>
-      // @types/aws-lambda and hono describe the same payload 2.0 event with different types.
-      appHandler(
-        event as unknown as LambdaEvent,
-        context,
-      ) as Promise<APIGatewayProxyStructuredResultV2>;
+    const app = await build({ config, logger, clientAddress: sourceIp });
+    const appHandler = handle(withWaitUntil(app));
+    return async (event, context) => {
+      try {
+        // @types/aws-lambda and hono describe the same payload 2.0 event with different types.
+        return (await appHandler(
+          event as unknown as LambdaEvent,
+          context,
+        )) as APIGatewayProxyStructuredResultV2;
+      } finally {
+        await settleBackgroundWork();
+      }
+    };
   };
 
   return async (event, lambdaContext) => {
