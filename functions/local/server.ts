@@ -9,6 +9,8 @@ import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/
 import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
 import type { AdminStore } from "../../shared/store/index.ts";
 import { loadLocalConfig } from "./config.ts";
+import { demoArtifactResponse } from "./demo-artifacts.ts";
+import { openFsCache } from "./fs-cache.ts";
 import { openLocalStore } from "./store.ts";
 
 /**
@@ -44,14 +46,19 @@ export async function main(): Promise<void> {
   const local = await openLocalStore(config, { share: true });
   if (local.origin === "started") await loadDemoOnce(config, local.store, logger);
 
+  // Cache mode: artifacts are cached under the data directory (see docs/artifacts.md).
+  const cacheDir = join(config.local.data_dir, "cache");
+  const cache = config.ipxe.use_swift ? undefined : await openFsCache(cacheDir);
   const app = createApp({
     config,
     store: local.store,
     logger,
     clientAddress: (c) => getConnInfo(c).remote.address,
+    ...(cache === undefined ? {} : { cache }),
   });
   const server = serve({
-    fetch: app.fetch,
+    // `/demo/...` is the demo images' origin, served here only (functions/local/demo-artifacts.ts).
+    fetch: (request, env) => demoArtifactResponse(request) ?? app.fetch(request, env),
     hostname: config.server.host,
     port: config.server.port,
   });
@@ -65,6 +72,7 @@ export async function main(): Promise<void> {
   logger.info("listening", {
     url,
     mode: config.ipxe.use_swift ? "swift" : "artifacts",
+    ...(cache === undefined ? {} : { cache: cacheDir }),
     store: local.origin === "configured" ? local.endpoint : `DynamoDB Local (${local.endpoint})`,
   });
   const mac = DEMO_NODE_MAC.replaceAll(":", "-");

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { DEMO_ORIGIN, demoDocument } from "../../shared/import/index.ts";
+import { demoArtifactResponse } from "./demo-artifacts.ts";
+
+describe("demo artifacts", () => {
+  it("serves every demo image's origin, deterministically, and nothing else", async () => {
+    for (const image of demoDocument.images) {
+      const url = image.origin as string;
+      expect(url.startsWith(`${DEMO_ORIGIN}/`)).toBe(true);
+      const a = demoArtifactResponse(new Request(url));
+      const b = demoArtifactResponse(new Request(url));
+      expect(a?.status).toBe(200);
+      const bytes = new Uint8Array(await (a as Response).arrayBuffer());
+      expect(a?.headers.get("content-length")).toBe(String(bytes.byteLength));
+      expect(new TextDecoder().decode(bytes.subarray(0, 60))).toContain(image.swift.object);
+      expect(new Uint8Array(await (b as Response).arrayBuffer())).toEqual(bytes);
+      const head = demoArtifactResponse(new Request(url, { method: "HEAD" }));
+      expect(head?.headers.get("content-length")).toBe(String(bytes.byteLength));
+    }
+    expect(demoArtifactResponse(new Request(`${DEMO_ORIGIN}/nope`))?.status).toBe(404);
+    expect(demoArtifactResponse(new Request("http://127.0.0.1:8080/boot.ipxe"))).toBeUndefined();
+  });
+});
