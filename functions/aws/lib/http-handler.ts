@@ -18,14 +18,30 @@ export interface LambdaRuntime {
   clientAddress: (c: Context) => string | undefined;
 }
 
-type AnyEnv = Record<string, unknown>;
+export type AnyEnv = Record<string, unknown>;
 // biome-ignore lint/suspicious/noExplicitAny: hono/aws-lambda's handle() is generic over any app
-type AnyHono = Hono<any, any, any>;
+export type AnyHono = Hono<any, any, any>;
 /** A Function URL (payload 2.0) handler, as Lambda and `sam local invoke` call it. */
 export type FunctionUrlHandler = (
   event: LambdaFunctionURLEvent,
   context: LambdaContext,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Configuration, logger, then the entry point's app: once per execution environment. */
+export async function buildApp(
+  fn: string,
+  build: (runtime: LambdaRuntime) => AnyHono | Promise<AnyHono>,
+  env: AnyEnv,
+): Promise<AnyHono> {
+  const config = await loadLambdaConfig(env as Record<string, string | undefined>);
+  const logger = createLambdaLogger({
+    level: config.log.level,
+    secrets: secretsOf(config),
+    fn,
+    requestId: () => currentRequestId,
+  });
+  return build({ config, logger, clientAddress: sourceIp });
+}
 
 export function sourceIp(c: Context): string | undefined {
   const env = c.env as { requestContext?: { http?: { sourceIp?: unknown } } } | undefined;
@@ -34,6 +50,9 @@ export function sourceIp(c: Context): string | undefined {
 }
 
 let currentRequestId: string | undefined;
+export const setRequestId = (id: string | undefined): void => {
+  currentRequestId = id;
+};
 const background: Promise<unknown>[] = [];
 
 /**
@@ -42,7 +61,7 @@ const background: Promise<unknown>[] = [];
  * the next request, or be lost. The app hands such work to `c.executionCtx.waitUntil`, as on
  * Workers; here the handler waits for it before returning (bounded by the work's own timeouts).
  */
-function withWaitUntil(app: AnyHono): AnyHono {
+export function withWaitUntil(app: AnyHono): AnyHono {
   const executionCtx = {
     waitUntil: (promise: Promise<unknown>) => {
       background.push(promise);
@@ -72,14 +91,7 @@ export function createHttpHandler(
 ): FunctionUrlHandler {
   let ready: Promise<FunctionUrlHandler> | undefined;
   const start = async (): Promise<FunctionUrlHandler> => {
-    const config = await loadLambdaConfig(env as Record<string, string | undefined>);
-    const logger = createLambdaLogger({
-      level: config.log.level,
-      secrets: secretsOf(config),
-      fn,
-      requestId: () => currentRequestId,
-    });
-    const app = await build({ config, logger, clientAddress: sourceIp });
+    const app = await buildApp(fn, build, env);
     const appHandler = handle(withWaitUntil(app));
     return async (event, context) => {
       try {
@@ -108,7 +120,7 @@ export function createHttpHandler(
   };
 }
 
-function startFailure(fn: string, error: unknown): APIGatewayProxyStructuredResultV2 {
+export function startFailure(fn: string, error: unknown): APIGatewayProxyStructuredResultV2 {
   const permanent = error instanceof ConfigError;
   // No logger exists yet (its level comes from the configuration). The message cannot hold a
   // secret: ConfigError names options, not values, and SecretsError names the ARN.

@@ -24,14 +24,15 @@ export function requestMetrics(fields: LogFields): MetricSet[] {
     });
     if (outcome === "unknown") sets.push({ dimensions: {}, metrics: { UnknownMachines: count() } });
   } else if (path.startsWith("/v1/artifacts/")) {
-    const cache = typeof fields.cache === "string" ? fields.cache : undefined;
-    if (cache === "hit") sets.push({ dimensions: {}, metrics: { CacheHits: count() } });
-    if (cache === "miss") sets.push({ dimensions: {}, metrics: { CacheMisses: count() } });
-    if (typeof fields.fill_bytes === "number") {
-      sets.push({
-        dimensions: {},
-        metrics: { FillBytes: { value: fields.fill_bytes, unit: "Bytes" } },
-      });
+    // `cache` is shared/cache/serve.ts's ArtifactSource: where the answer's bytes came from.
+    const source = typeof fields.cache === "string" ? fields.cache : undefined;
+    if (source === "hit" || source === "redirect") {
+      sets.push({ dimensions: {}, metrics: { CacheHits: count() } });
+    } else if (source === "fill" || source === "wait" || source === "origin") {
+      sets.push({ dimensions: {}, metrics: { CacheMisses: count() } });
+    }
+    if (source === "fill" && typeof fields.bytes === "number") {
+      sets.push({ dimensions: {}, metrics: { FillBytes: { value: fields.bytes, unit: "Bytes" } } });
     }
   }
   if (status >= 500) sets.push({ dimensions: {}, metrics: { ServerErrors: count() } });
