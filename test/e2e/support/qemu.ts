@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnTethered } from "./tether.ts";
 
 /**
  * Boots a QEMU machine (TCG, no KVM) into Debian's iPXE and captures its console.
@@ -186,6 +187,8 @@ function firstScriptFile(chainUrl: string): string {
 }
 
 let exitHooksInstalled = false;
+/** Set by a termination signal: no new machine starts while this process is being stopped. */
+let terminating: NodeJS.Signals | undefined;
 function installExitHooks(): void {
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;
@@ -194,6 +197,7 @@ function installExitHooks(): void {
   });
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     const handler = () => {
+      terminating = sig;
       for (const pid of [...live]) killGroup(pid);
       process.off(sig, handler);
       // Nobody else handles it: behave like the default action.
@@ -205,17 +209,23 @@ function installExitHooks(): void {
 
 export function startMachine(opts: BootOptions): Machine {
   installExitHooks();
+  if (terminating !== undefined) {
+    throw new Error(`not starting a machine: this process got ${terminating} and is stopping`);
+  }
   const started = performance.now();
   const firstScript = opts.mode === "lkrn" ? firstScriptFile(opts.chainUrl) : undefined;
   const command = ["qemu-system-x86_64", ...qemuArgs(opts, firstScript)];
-  // `timeout` is the backstop should this process die without running its exit hooks
-  // (SIGKILL): QEMU then still goes away a few seconds after the boot's own limit.
+  // Should this process die without running its exit hooks (SIGKILL), the tether kills QEMU at
+  // once, and `timeout` a few seconds after the boot's own limit whatever happens.
   const backstopSeconds = Math.ceil(opts.timeoutMs / 1000) + 10;
-  const child: ChildProcess = spawn(
-    "timeout",
-    ["--signal=KILL", `${backstopSeconds}s`, ...command],
-    { detached: true, stdio: ["pipe", "pipe", "pipe"] },
-  );
+  // --foreground: `timeout` would otherwise move QEMU to a process group of its own, out of reach
+  // of the tether and of killGroup.
+  const child: ChildProcess = spawnTethered("timeout", [
+    "--foreground",
+    "--signal=KILL",
+    `${backstopSeconds}s`,
+    ...command,
+  ]);
   const pid = child.pid;
   if (pid !== undefined) live.add(pid);
 

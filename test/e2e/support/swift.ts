@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { SwiftClient, swiftAuthenticate } from "../../support/swift-client.ts";
 import { GUEST_HOST } from "./http.ts";
 import { REPO_ROOT } from "./payload.ts";
+import { whenThisProcessEnds } from "./tether.ts";
 
 const run = promisify(execFile);
 
@@ -110,9 +111,17 @@ export async function startSwift(
     }
     if (!stopped)
       stopped = spawnSync("bash", [SCRIPT, "stop", dir], { stdio: "ignore" }).status === 0;
+    if (stopped) dismissWatcher();
     if (stopped && !keep) rmSync(dir, { recursive: true, force: true });
   };
   process.once("exit", stopSync);
+
+  // For an end without exit hooks (SIGKILL): stop Swift once this process is gone. Set up
+  // before Swift starts, so that no moment is uncovered; a normal stop cancels it.
+  const dismissWatcher = whenThisProcessEnds(
+    'bash "$0" stop "$1" >/dev/null 2>&1; [ "$2" = 1 ] || rm -rf "$1"',
+    [SCRIPT, dir, keep ? "1" : "0"],
+  );
 
   const stop = async (): Promise<void> => {
     if (starting?.pid !== undefined && starting.exitCode === null && starting.signalCode === null) {
@@ -131,6 +140,7 @@ export async function startSwift(
       stopped = true;
     }
     process.off("exit", stopSync);
+    dismissWatcher();
     if (!keep) await rm(dir, { recursive: true, force: true });
   };
 

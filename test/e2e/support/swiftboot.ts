@@ -1,4 +1,5 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +7,7 @@ import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { GUEST_HOST } from "./http.ts";
 import { REPO_ROOT } from "./payload.ts";
+import { spawnTethered, whenThisProcessEnds } from "./tether.ts";
 
 const run = promisify(execFile);
 
@@ -63,11 +65,11 @@ export async function startSwiftboot(opts: SwiftbootOptions): Promise<Swiftboot>
   };
   for (const [key, value] of Object.entries(opts.settings)) env[`SWIFTBOOT_${key}`] = value;
 
-  const child: ChildProcess = spawn(TSX, ["functions/local/server.ts"], {
+  // Tethered: gone with this process, however it ends (the server's DynamoDB Local is tethered
+  // to the server in turn).
+  const child: ChildProcess = spawnTethered(TSX, ["functions/local/server.ts"], {
     cwd: REPO_ROOT,
     env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: LogLine[] = [];
   const output: string[] = [];
@@ -86,7 +88,14 @@ export async function startSwiftboot(opts: SwiftbootOptions): Promise<Swiftboot>
       // gone
     }
   };
-  const onExit = () => killGroup("SIGKILL");
+  // The tether stops the server if this process is SIGKILLed; this removes its data directory
+  // then (after a moment, for the server's DynamoDB Local to go too).
+  const dismissCleanup = whenThisProcessEnds('sleep 2; rm -rf "$0"', [dataDir]);
+  const onExit = () => {
+    killGroup("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+    dismissCleanup();
+  };
   process.once("exit", onExit);
 
   const stop = async () => {
@@ -100,6 +109,7 @@ export async function startSwiftboot(opts: SwiftbootOptions): Promise<Swiftboot>
       killGroup("SIGKILL");
     }
     await rm(dataDir, { recursive: true, force: true });
+    dismissCleanup();
   };
 
   const timeoutMs = opts.startTimeoutMs ?? 120_000;
