@@ -1,5 +1,6 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeArtifactCacheContract } from "../../../shared/cache/contract.ts";
 import { createS3Cache } from "../../../shared/cache/s3-cache.ts";
 import {
   type ArtifactCache,
@@ -10,6 +11,7 @@ import { bytes, MiB, sha256Hex, source } from "./byte-streams.ts";
 import {
   createTestBucket,
   deleteBucket,
+  emptyPrefix,
   listKeys,
   listUploads,
   swiftS3Client,
@@ -40,6 +42,17 @@ async function expectWriteError(promise: Promise<unknown>, reason: CacheWriteErr
   expect((err as CacheWriteError).reason).toBe(reason);
   return err as CacheWriteError;
 }
+
+describeArtifactCacheContract("S3 (Swift s3api)", async () => {
+  const prefix = "contract/";
+  return {
+    cache: createS3Cache({ client, bucket, prefix }),
+    cleanup: async () => {
+      expect(await listUploads(client, bucket)).toEqual([]);
+      await emptyPrefix(client, bucket, prefix);
+    },
+  };
+});
 
 describe("S3 cache on Swift's s3api: S3 specifics", () => {
   let cache: ArtifactCache;

@@ -1,0 +1,247 @@
+/**
+ * Runs test/support/r2-worker in miniflare (a real workerd, with an R2 binding backed by
+ * miniflare's R2 simulator) and gives the tests an ArtifactCache that forwards every call to it
+ * over `dispatchFetch`, so the contract suite runs against the adapter inside the Workers runtime.
+ */
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import {
+  type ArtifactCache,
+  type ByteRange,
+  type CachedObject,
+  CacheError,
+  type CacheRead,
+  CacheUnavailableError,
+  CacheWriteError,
+  type CacheWriteOptions,
+} from "../../../shared/cache/types.ts";
+
+const ENTRY = fileURLToPath(new URL("../../support/r2-worker/worker.ts", import.meta.url));
+const ORIGIN = "http://r2-worker.test";
+/** How far ahead of the worker's adapter a put's source is read. */
+const SEND_WINDOW = 1024 * 1024;
+
+export interface UploadRecord {
+  key: string;
+  uploadId: string;
+  parts: number;
+  state: "open" | "completed" | "aborted";
+}
+
+export interface R2Worker {
+  mf: Miniflare;
+  /** The adapter, inside workerd, seen through HTTP. */
+  cache: ArtifactCache;
+  /** Multipart uploads the adapter started since the worker started. */
+  uploads(): Promise<UploadRecord[]>;
+  /** Whether R2 still accepts parts for that upload (false once aborted or completed). */
+  acceptsParts(key: string, uploadId: string): Promise<boolean>;
+  dispose(): Promise<void>;
+}
+
+let bundled: Promise<string> | undefined;
+
+/** The worker bundled once per test file (esbuild, ESM, nothing external). */
+function workerScript(): Promise<string> {
+  bundled ??= build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  }).then((result) => {
+    const file = result.outputFiles[0];
+    if (file === undefined) throw new Error("esbuild produced no output for the R2 test worker");
+    return file.text;
+  });
+  return bundled;
+}
+
+export async function startR2Worker(options: { partSize?: number } = {}): Promise<R2Worker> {
+  const mf = new Miniflare({
+    modules: true,
+    script: await workerScript(),
+    r2Buckets: ["CACHE"],
+    compatibilityDate: "2025-06-01",
+    // enable_request_signal: the put's AbortSignal is the request's, fired when the client leaves.
+    compatibilityFlags: ["nodejs_compat", "enable_request_signal"],
+    ...(options.partSize !== undefined
+      ? { bindings: { PART_SIZE: String(options.partSize) } }
+      : {}),
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      forwardLines(stdout, process.stdout);
+      forwardLines(stderr, process.stderr);
+    },
+  });
+  await mf.ready;
+  const call = (path: string, init?: Parameters<Miniflare["dispatchFetch"]>[1]) =>
+    mf.dispatchFetch(`${ORIGIN}${path}`, init);
+  const q = (key: string) => `key=${encodeURIComponent(key)}`;
+  const consumed = async (id: string): Promise<number> =>
+    (await (await call(`/progress?id=${id}`)).json()) as number;
+  /** Waits for the worker to settle put `id` (its cleanup included), then gives its answer. */
+  const outcome = async (id: string) => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const res = await call(`/outcome?id=${id}`);
+      if (res.status !== 404) return res;
+      await res.body?.cancel();
+      if (Date.now() > deadline) throw new Error(`r2 worker: put ${id} never settled`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  const cache: ArtifactCache = {
+    async head(key) {
+      const res = await call(`/head?${q(key)}`);
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      if (!res.ok) throw await errorFrom(res);
+      return parseObject(await res.json());
+    },
+    async get(key: string, range?: ByteRange): Promise<CacheRead | undefined> {
+      const r = range !== undefined ? `&start=${range.start}&end=${range.end}` : "";
+      const res = await call(`/get?${q(key)}${r}`);
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      if (!res.ok) throw await errorFrom(res);
+      const header = res.headers.get("x-object");
+      if (header === null || res.body === null) throw new Error("r2 worker: get without object");
+      return {
+        object: parseObject(JSON.parse(header)),
+        body: res.body as unknown as ReadableStream<Uint8Array>,
+      };
+    },
+    async put(key, body, write: CacheWriteOptions): Promise<CachedObject> {
+      const { signal, ...rest } = write;
+      const source = body.getReader();
+      if (signal?.aborted) {
+        await source.cancel(signal.reason).catch(() => {});
+        throw new CacheWriteError("write aborted", "aborted", { cause: signal.reason });
+      }
+      const id = crypto.randomUUID();
+      // Forwarded through a stream of our own: the source can then be cancelled when the request
+      // fails (undici neither cancels a request body nor reads an early answer), and it is read
+      // at most SEND_WINDOW bytes ahead of what the adapter in the worker has consumed (sockets
+      // would otherwise buffer megabytes, hiding how far the adapter reads ahead).
+      let sent = 0;
+      let acknowledged = 0;
+      const forwarded = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            while (sent - acknowledged > SEND_WINDOW) {
+              acknowledged = await consumed(id);
+              if (sent - acknowledged > SEND_WINDOW) await new Promise((r) => setTimeout(r, 2));
+            }
+            const next = await source.read();
+            if (next.done) {
+              controller.close();
+              return;
+            }
+            sent += next.value.byteLength;
+            controller.enqueue(next.value);
+          },
+          cancel: (reason) => source.cancel(reason),
+        },
+        { highWaterMark: 0 },
+      );
+      // The caller's abort reaches the adapter's signal in the worker; the worker's answer (or,
+      // once the connection breaks, its recorded outcome) then reports it.
+      const onAbort = () => {
+        call(`/abort?id=${id}`, { method: "POST" }).then(
+          (r) => r.body?.cancel(),
+          () => {},
+        );
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      let res: Awaited<ReturnType<typeof call>>;
+      try {
+        res = await call(`/put?${q(key)}&id=${id}`, {
+          method: "PUT",
+          headers: { "x-write": JSON.stringify(rest) },
+          body: forwarded as unknown as ReadableStream,
+          duplex: "half",
+        });
+      } catch (err) {
+        source.cancel(err).catch(() => {});
+        // The connection broke (the worker answered early, the source failed, or the caller
+        // aborted): the worker's own outcome says what happened to the write.
+        res = await outcome(id);
+      }
+      signal?.removeEventListener("abort", onAbort);
+      if (!res.ok) {
+        source.cancel(new Error("put failed")).catch(() => {});
+        throw await errorFrom(res);
+      }
+      return parseObject(await res.json());
+    },
+    async delete(key) {
+      const res = await call(`/delete?${q(key)}`, { method: "POST" });
+      if (!res.ok) throw await errorFrom(res);
+    },
+  };
+
+  return {
+    mf,
+    cache,
+    async uploads() {
+      return (await (await call("/uploads")).json()) as UploadRecord[];
+    },
+    async acceptsParts(key, uploadId) {
+      const res = await call(`/probe?${q(key)}&uploadId=${encodeURIComponent(uploadId)}`, {
+        method: "POST",
+      });
+      await res.body?.cancel();
+      return res.ok;
+    },
+    dispose: () => mf.dispose(),
+  };
+}
+
+/**
+ * workerd's output, minus two kinds of expected noise: "Broken pipe" when it answers a put early
+ * (size exceeded, abort) and the client has already dropped the connection, and NOSENTRY
+ * notices when the test worker reads an upload's key/uploadId.
+ */
+const NOISE = /NOSENTRY|disconnected: ::write\(fd|^stack: .*workerd@/;
+
+function forwardLines(from: Readable, to: NodeJS.WritableStream): void {
+  createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+    if (!NOISE.test(line)) to.write(`${line}\n`);
+  });
+}
+
+function parseObject(value: unknown): CachedObject {
+  const o = value as Omit<CachedObject, "lastModified"> & { lastModified: string };
+  return { ...o, lastModified: new Date(o.lastModified) };
+}
+
+/** Rebuilds the adapter's error from the worker's JSON answer. */
+async function errorFrom(res: {
+  status: number;
+  text(): Promise<string>;
+}): Promise<CacheError | Error> {
+  const text = await res.text();
+  let body: { name?: string; message?: string; reason?: CacheWriteError["reason"] } = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return new Error(`r2 worker answered ${res.status}: ${text}`);
+  }
+  const message = `${body.message ?? text} (in workerd)`;
+  if (body.name === "CacheWriteError" && body.reason !== undefined) {
+    return new CacheWriteError(message, body.reason);
+  }
+  if (body.name === "CacheUnavailableError") return new CacheUnavailableError(message);
+  if (body.name === "CacheError") return new CacheError(message);
+  return new Error(`${body.name ?? "Error"}: ${message}`);
+}
