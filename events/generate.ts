@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { artifactContentId, artifactFileName, signArtifactUrl } from "../shared/boot/index.ts";
 import { imageSchema } from "../shared/model/index.ts";
 import {
@@ -91,6 +92,34 @@ function artifactPath(index: 0 | 1): string {
   return url;
 }
 
+/** A table stream record (NEW_AND_OLD_IMAGES) for an item as the store writes it. */
+function streamRecord(
+  n: number,
+  eventName: "INSERT" | "MODIFY" | "REMOVE",
+  keys: { pk: string; sk: string },
+  item: Record<string, unknown> | undefined,
+) {
+  const region = "eu-west-1";
+  return {
+    eventID: `c81e728d9d4c2f636f067f89cc14862${n}`,
+    eventName,
+    eventVersion: "1.1",
+    eventSource: "aws:dynamodb",
+    awsRegion: region,
+    dynamodb: {
+      ApproximateCreationDateTime: 1_790_000_000 + n,
+      Keys: marshall(keys),
+      ...(item === undefined
+        ? {}
+        : { NewImage: marshall({ ...keys, ...item }, { removeUndefinedValues: true }) }),
+      SequenceNumber: `4000000000000000000000${n}`,
+      SizeBytes: 300,
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+    },
+    eventSourceARN: `arn:aws:dynamodb:${region}:123456789012:table/swiftboot/stream/2026-09-15T10:00:00.000`,
+  };
+}
+
 export const events: Record<string, unknown> = {
   "boot-first-stage": functionUrlEvent("GET", "/boot.ipxe"),
   "boot-known-node": functionUrlEvent(
@@ -104,6 +133,24 @@ export const events: Record<string, unknown> = {
   "artifact-get": functionUrlEvent("GET", artifactPath(0)),
   "artifact-head": functionUrlEvent("HEAD", artifactPath(0)),
   "artifact-range": functionUrlEvent("GET", artifactPath(1), { range: "bytes=0-99" }),
+  // The cache warmer's input: two images written (one new, one changed) and a node change it skips.
+  "warmer-stream": {
+    Records: [
+      streamRecord(
+        1,
+        "INSERT",
+        { pk: "IMAGE#sample-kernel", sk: "IMAGE" },
+        { ...images[0], version: 1 },
+      ),
+      streamRecord(2, "MODIFY", { pk: "NODE#sample-node", sk: "NODE" }, { id: "sample-node" }),
+      streamRecord(
+        3,
+        "MODIFY",
+        { pk: "IMAGE#sample-ramdisk", sk: "IMAGE" },
+        { ...images[1], version: 2 },
+      ),
+    ],
+  },
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {

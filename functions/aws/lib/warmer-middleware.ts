@@ -1,0 +1,58 @@
+import type { MiddlewareObj } from "@middy/core";
+import type { Context as LambdaContext } from "aws-lambda";
+import type { Config } from "../../../shared/config/index.ts";
+import { secretsOf } from "../../../shared/config/index.ts";
+import type { Logger } from "../../../shared/log/index.ts";
+import { loadLambdaConfig } from "./config.ts";
+import { createLambdaLogger } from "./logger.ts";
+
+/** What the warmer's handler finds in `context` once the middleware has run. */
+export interface WarmerRuntime {
+  config: Config;
+  logger: Logger;
+}
+
+export type WarmerContext = LambdaContext & { swiftboot: WarmerRuntime };
+
+/**
+ * middy middleware: loads the configuration (with its secrets) once per execution environment,
+ * creates the logger, and hands both to the handler in `context.swiftboot`. A failed start is
+ * retried by the next invocation; the error fails the whole batch, which Lambda retries.
+ * `onError` logs what the handler threw before middy rethrows it.
+ */
+export function warmerRuntime(
+  env: Record<string, string | undefined> = process.env,
+): MiddlewareObj<unknown, unknown, Error, WarmerContext> {
+  let ready: Promise<WarmerRuntime> | undefined;
+  let requestId: string | undefined;
+  const start = async (): Promise<WarmerRuntime> => {
+    const config = await loadLambdaConfig(env);
+    const logger = createLambdaLogger({
+      level: config.log.level,
+      secrets: secretsOf(config),
+      fn: "cache-warmer",
+      requestId: () => requestId,
+    });
+    return { config, logger };
+  };
+  return {
+    before: async (request) => {
+      requestId = request.context.awsRequestId;
+      ready ??= start().catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
+      request.context.swiftboot = await ready;
+    },
+    onError: async (request) => {
+      const error = request.error;
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const logger = request.context.swiftboot?.logger;
+      if (logger !== undefined) logger.error("batch failed", { error: message });
+      else
+        process.stdout.write(
+          `${JSON.stringify({ level: "error", msg: "start failed", fn: "cache-warmer", request_id: requestId, error: message })}\n`,
+        );
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { artifactContentId } from "../boot/artifact-url.ts";
+import type { Image } from "../model/index.ts";
+import { startFill } from "./fill.ts";
+import { artifactCacheKey } from "./keys.ts";
+import type { FillLock } from "./lock.ts";
+import { type OriginSettings, openOrigin } from "./origin.ts";
+import { ARTIFACT_CONTENT_TYPE } from "./serve.ts";
+import type { ArtifactCache } from "./types.ts";
+
+/**
+ * Pre-filling the cache for an image ahead of its first boot (the cache warmer, fed by image
+ * changes). Idempotent: content-addressed keys mean an object already cached is exactly the one
+ * wanted, so warming it again is a HEAD and nothing more. The fill lock keeps a warmer and a
+ * booting machine (or two warmers) from downloading the same image twice.
+ */
+export interface WarmDeps {
+  cache: ArtifactCache;
+  fillLock: FillLock;
+  origin: OriginSettings;
+  /** `swift.container`, for images that name none (part of their content id). */
+  defaultContainer: string | undefined;
+  lockTtlSeconds: number;
+  /** Who holds the lock while filling (e.g. the Lambda request id). */
+  owner: string;
+  now?: () => number;
+}
+
+export type WarmResult =
+  | { key: string; outcome: "cached" }
+  /** Someone else is filling it now: their fill will leave it cached. */
+  | { key: string; outcome: "busy" }
+  | { key: string; outcome: "filled"; bytes: number };
+
+/** Bytes the fill may buffer between origin and bucket. */
+const FILL_BUFFER_BYTES = 1024 * 1024;
+
+/** Throws (CacheError, OriginError) when the fill fails; nothing partial is left in the cache. */
+export async function warmImage(image: Image, deps: WarmDeps): Promise<WarmResult> {
+  const now = deps.now ?? Date.now;
+  const key = artifactCacheKey(image.id, artifactContentId(image, deps.defaultContainer));
+  if ((await deps.cache.head(key)) !== undefined) return { key, outcome: "cached" };
+  if (!(await deps.fillLock.tryAcquire(key, deps.lockTtlSeconds, deps.owner))) {
+    return { key, outcome: "busy" };
+  }
+  try {
+    // Filled by someone else between the HEAD and the lock.
+    if ((await deps.cache.head(key)) !== undefined) return { key, outcome: "cached" };
+    const origin = await openOrigin(image, deps.origin, Math.floor(now() / 1000));
+    const fill = startFill({
+      cache: deps.cache,
+      key,
+      origin,
+      expected: {
+        ...(image.size === undefined ? {} : { size: image.size }),
+        ...(image.sha256 === undefined ? {} : { sha256: image.sha256 }),
+      },
+      contentType: ARTIFACT_CONTENT_TYPE,
+      withClient: false,
+      highWaterMark: FILL_BUFFER_BYTES,
+      stallMs: deps.origin.idleTimeoutMs,
+    });
+    const result = await fill.done;
+    if (!result.ok) throw result.error;
+    return { key, outcome: "filled", bytes: result.object.size };
+  } finally {
+    await deps.fillLock.release(key, deps.owner);
+  }
+}
