@@ -28,6 +28,7 @@ export interface UploadRecord {
   key: string;
   uploadId: string;
   parts: number;
+  partSizes: number[];
   state: "open" | "completed" | "aborted";
 }
 

@@ -54,6 +54,8 @@ interface UploadRecord {
   key: string;
   uploadId: string;
   parts: number;
+  /** Byte length of each part, in upload order. */
+  partSizes: number[];
   state: "open" | "completed" | "aborted";
 }
 
@@ -91,6 +93,7 @@ function recording(bucket: R2Bucket): R2Bucket {
       key: upload.key,
       uploadId: upload.uploadId,
       parts: 0,
+      partSizes: [],
       state: "open",
     };
     uploads.push(record);
@@ -100,6 +103,7 @@ function recording(bucket: R2Bucket): R2Bucket {
       async uploadPart(partNumber, value, options): Promise<R2UploadedPart> {
         const part = await upload.uploadPart(partNumber, value, options);
         record.parts++;
+        record.partSizes.push(ArrayBuffer.isView(value) ? value.byteLength : -1);
         return part;
       },
       async abort() {
