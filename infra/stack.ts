@@ -1,11 +1,26 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
-import { FunctionUrlAuthType } from "aws-cdk-lib/aws-lambda";
+import {
+  EventSourceMapping,
+  FilterCriteria,
+  FilterRule,
+  FunctionUrlAuthType,
+  InvokeMode,
+  StartingPosition,
+} from "aws-cdk-lib/aws-lambda";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { CacheBucket } from "./constructs/cache-bucket.ts";
 import { SwiftbootFunction } from "./constructs/lambda-function.ts";
 import { defineParameters } from "./constructs/parameters.ts";
-import { bootHistoryWrite, secretRead, tableRead } from "./constructs/policies.ts";
+import {
+  bootHistoryWrite,
+  cacheReadWrite,
+  fillLockWrite,
+  secretRead,
+  streamRead,
+  tableRead,
+  tableReadWrite,
+} from "./constructs/policies.ts";
 import { SwiftbootSecret } from "./constructs/secret.ts";
 import { SwiftbootTable } from "./constructs/table.ts";
 
@@ -66,6 +81,81 @@ export class SwiftbootStack extends Stack {
       // NONE: iPXE cannot sign requests. The scripts hold no secret a caller does not already
       // have; artifact URLs carry their own signatures.
       url: { authType: FunctionUrlAuthType.NONE },
+    });
+
+    const cacheEnvironment = { ...environment, CACHE_BUCKET: bucket.bucketName };
+    new SwiftbootFunction(this, "Artifacts", {
+      ...common,
+      environment: cacheEnvironment,
+      bundle: "artifacts",
+      logicalId: "ArtifactsFunction",
+      description: "swiftboot: /v1/artifacts/... from the S3 cache (streamed)",
+      // A fill hashes (sha256) and uploads while it streams; 1 GB buys more than half a vCPU
+      // and room for the tee's and the multipart upload's buffers (a few 8 MiB parts).
+      memoryMiB: 1024,
+      // The longest a Function URL stream may run: large images over a slow origin.
+      timeout: Duration.minutes(15),
+      statements: [
+        tableRead(table),
+        fillLockWrite(table),
+        ...cacheReadWrite(bucket),
+        secretRead(secret),
+      ],
+      // NONE: iPXE cannot sign requests; every artifact URL carries its own HMAC signature.
+      url: { authType: FunctionUrlAuthType.NONE, invokeMode: InvokeMode.RESPONSE_STREAM },
+    });
+
+    new SwiftbootFunction(this, "Admin", {
+      ...common,
+      bundle: "admin",
+      logicalId: "AdminFunction",
+      description: "swiftboot: admin API under /v1",
+      // Small JSON requests; 256 MB is plenty and cold starts are rare (operators, not machines).
+      memoryMiB: 256,
+      timeout: Duration.seconds(30),
+      statements: [...tableReadWrite(table), secretRead(secret)],
+      // AWS_IAM: callers sign with SigV4 (IAM decides who may call at all), and the API's own
+      // bearer tokens (admin.tokens) decide read or write.
+      url: { authType: FunctionUrlAuthType.AWS_IAM },
+    });
+
+    const warmer = new SwiftbootFunction(this, "CacheWarmer", {
+      ...common,
+      environment: cacheEnvironment,
+      bundle: "cache-warmer",
+      logicalId: "CacheWarmerFunction",
+      description: "swiftboot: pre-fills the S3 cache for created or changed images",
+      memoryMiB: 1024,
+      // A batch of fills from the origin, each bounded by cache.origin_timeout_ms when stalled.
+      timeout: Duration.minutes(15),
+      statements: [
+        ...streamRead(table),
+        fillLockWrite(table),
+        ...cacheReadWrite(bucket),
+        secretRead(secret),
+      ],
+    });
+    new EventSourceMapping(this, "CacheWarmerStream", {
+      target: warmer.fn,
+      eventSourceArn: table.tableStreamArn,
+      startingPosition: StartingPosition.LATEST,
+      // Fills are slow and independent: few per batch, failures reported per record.
+      batchSize: 5,
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      // Warming is an optimisation (a miss fills on demand): give up rather than block the shard.
+      retryAttempts: 3,
+      maxRecordAge: Duration.hours(6),
+      // Only images written (shared/store/table.ts: IMAGE#<id> / IMAGE); nodes, claims, history
+      // and locks never invoke the warmer.
+      filters: [
+        FilterCriteria.filter({
+          eventName: FilterRule.or("INSERT", "MODIFY"),
+          dynamodb: {
+            Keys: { pk: { S: FilterRule.beginsWith("IMAGE#") }, sk: { S: ["IMAGE"] } },
+          },
+        }),
+      ],
     });
 
     new CfnOutput(this, "TableName", { value: table.tableName });

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { CfnOutput, type Duration, RemovalPolicy } from "aws-cdk-lib";
-import type { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import {
   Architecture,
   type CfnFunction,
@@ -47,7 +47,20 @@ export class SwiftbootFunction extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Its own role instead of AWSLambdaBasicExecutionRole, whose log permissions cover every log
+    // group in the account: this one may write to its own log group only.
+    const role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `swiftboot ${props.bundle} function`,
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
     this.fn = new LambdaFunction(this, "Function", {
+      role,
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -59,7 +72,7 @@ export class SwiftbootFunction extends Construct {
       logGroup,
     });
     (this.fn.node.defaultChild as CfnFunction).overrideLogicalId(props.logicalId);
-    for (const statement of props.statements) this.fn.addToRolePolicy(statement);
+    for (const statement of props.statements) role.addToPolicy(statement);
     if (props.url !== undefined) {
       const url = this.fn.addFunctionUrl({
         authType: props.url.authType,

@@ -6,7 +6,7 @@ import { Construct } from "constructs";
  * swiftboot's secret options, one JSON document read by the functions at cold start
  * (functions/aws/lib/secrets.ts): the artifact signing key is generated here; the Swift temp URL
  * key is the operator's (it must match Swift's), so it is left empty to be filled in with
- * `aws secretsmanager put-secret-value` (docs/deploy.md).
+ * `aws secretsmanager put-secret-value` (docs/deploy.md), as are the admin API's token hashes.
  */
 export class SwiftbootSecret extends Construct {
   readonly secret: Secret;
@@ -14,9 +14,10 @@ export class SwiftbootSecret extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.secret = new Secret(this, "Secret", {
-      description: "swiftboot secret options: artifacts.signing_key, swift.temp_url_key",
+      description:
+        "swiftboot secret options: artifacts.signing_key, swift.temp_url_key, admin.tokens",
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ "swift.temp_url_key": "" }),
+        secretStringTemplate: JSON.stringify({ "swift.temp_url_key": "", "admin.tokens": "" }),
         generateStringKey: "artifacts.signing_key",
         passwordLength: 64,
         excludePunctuation: true,
