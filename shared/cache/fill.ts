@@ -1,4 +1,4 @@
-import { OriginError } from "./errors.ts";
+import { OriginError, type OriginFailure } from "./errors.ts";
 import type { OpenedOrigin } from "./origin.ts";
 import { boundedTee, TeeStallError } from "./tee.ts";
 import type { ArtifactCache, CachedObject, CacheError } from "./types.ts";
@@ -71,20 +71,28 @@ export function startFill(options: FillOptions): Fill {
   return { client, size: expected.size, done };
 }
 
-/** Whose fault a failed put was: decides between 502 (origin) and serving around the cache. */
+/**
+ * Whose fault a failed put was: decides between 502 (origin) and serving around the cache. Origin
+ * faults are reported as OriginError whichever side noticed them first (the adapter checks the
+ * same bytes as the client's stream), so every request waiting on the fill gets the same 502.
+ */
 function classify(error: unknown): FillResult {
+  if (error instanceof OriginError) return { ok: false, error, origin: true };
   if (error instanceof CacheWriteError) {
     const cause = error.cause;
     if (cause instanceof OriginError) return { ok: false, error: cause, origin: true };
     // The tee dropped the cache's branch for not reading: the bucket was too slow.
     if (cause instanceof TeeStallError) return { ok: false, error, origin: false };
-    const origin =
-      error.reason === "source-failed" ||
-      error.reason === "size-mismatch" ||
-      error.reason === "sha256-mismatch";
-    return { ok: false, error, origin };
+    const reason = ORIGIN_FAULTS[error.reason];
+    if (reason !== undefined) {
+      return {
+        ok: false,
+        error: new OriginError(error.message, reason, { cause: error }),
+        origin: true,
+      };
+    }
+    return { ok: false, error, origin: false };
   }
-  if (error instanceof OriginError) return { ok: false, error, origin: true };
   const wrapped = new CacheWriteError(
     `cache write failed: ${error instanceof Error ? error.message : String(error)}`,
     "backend",
@@ -92,3 +100,9 @@ function classify(error: unknown): FillResult {
   );
   return { ok: false, error: wrapped, origin: false };
 }
+
+const ORIGIN_FAULTS: Partial<Record<CacheWriteError["reason"], OriginFailure>> = {
+  "source-failed": "truncated",
+  "size-mismatch": "size-mismatch",
+  "sha256-mismatch": "sha256-mismatch",
+};

@@ -10,8 +10,8 @@ import type { AddressInfo, Socket } from "node:net";
 export type Fault =
   /** Destroys the socket after `afterBytes` bytes of body. */
   | { kind: "cut"; afterBytes: number }
-  /** The right length, every byte flipped. */
-  | { kind: "wrong" }
+  /** The right length, every byte flipped; with `release`, half is sent before waiting for it. */
+  | { kind: "wrong"; release?: Promise<void> }
   | { kind: "status"; status: number }
   /** `chunkBytes` every `delayMs`. */
   | { kind: "slow"; chunkBytes: number; delayMs: number }
@@ -75,9 +75,14 @@ export async function startFaultOrigin(): Promise<FaultOrigin> {
       case "no-length":
         res.end(bytes);
         return;
-      case "wrong":
-        res.end(bytes.map((b) => b ^ 0xff));
+      case "wrong": {
+        const flipped = bytes.map((b) => b ^ 0xff);
+        const half = Math.floor(flipped.byteLength / 2);
+        await write(res, flipped.subarray(0, half));
+        await fault.release;
+        if (!res.destroyed) res.end(flipped.subarray(half));
         return;
+      }
       case "cut":
         await write(res, bytes.subarray(0, fault.afterBytes));
         res.destroy();

@@ -146,6 +146,32 @@ describe("fill on miss", () => {
     expect(sha256(ok.bytes as Uint8Array)).toBe(sha256(bytes));
   });
 
+  it("requests waiting on a fill that turns out wrong get 502 + Retry-After", async () => {
+    const bytes = random(2 * MiB);
+    const img = await image("wrongherd", bytes);
+    let release = () => {};
+    origin.fault("/wrongherd.bin", {
+      kind: "wrong",
+      release: new Promise<void>((r) => {
+        release = r;
+      }),
+    });
+    const url = artifactUrl(server.url, img);
+    const leader = download(url);
+    await until(() => origin.requests("/wrongherd.bin") === 1);
+    const followers = Array.from({ length: 3 }, () => download(url));
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    expect((await leader).ok).toBe(false);
+    for (const f of await Promise.all(followers)) {
+      expect(f.status).toBe(502);
+      expect(f.headers.get("retry-after")).toBe("5");
+      expect(new TextDecoder().decode(f.bytes)).toContain("sha256-mismatch");
+    }
+    expect(origin.requests("/wrongherd.bin")).toBe(1);
+    expect(await cache.cache.head(cacheKeyOf(img))).toBeUndefined();
+  });
+
   it("an origin that stalls mid-body fails the fill after cache.origin_timeout_ms", async () => {
     const bytes = random(MiB);
     const img = await image("stall", bytes);
