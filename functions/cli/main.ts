@@ -1,9 +1,12 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../../shared/config/index.ts";
 import { StoreError } from "../../shared/store/index.ts";
+import { registerImages } from "./commands/images.ts";
 import { registerImport } from "./commands/import.ts";
+import { registerNodes } from "./commands/nodes.ts";
 import { registerScript } from "./commands/script.ts";
 import { registerTempurl } from "./commands/tempurl.ts";
+import { registerToken } from "./commands/token.ts";
 import { CliFailure, type CliIo, processIo } from "./io.ts";
 
 export function buildProgram(io: CliIo): Command {
@@ -17,6 +20,9 @@ export function buildProgram(io: CliIo): Command {
   registerTempurl(program);
   registerImport(program, io);
   registerScript(program, io);
+  registerImages(program, io);
+  registerNodes(program, io);
+  registerToken(program, io);
   return program;
 }
 

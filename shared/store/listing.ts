@@ -37,7 +37,10 @@ async function queryPartition(
           TableName: ctx.tableName,
           IndexName: LIST_INDEX,
           KeyConditionExpression: cursor === undefined ? "#pk = :pk" : "#pk = :pk AND #sk > :after",
-          ExpressionAttributeNames: { "#pk": LIST_PK, "#sk": LIST_SK },
+          ExpressionAttributeNames: {
+            "#pk": LIST_PK,
+            ...(cursor === undefined ? {} : { "#sk": LIST_SK }),
+          },
           ExpressionAttributeValues: {
             ":pk": partition,
             ...(cursor === undefined ? {} : { ":after": cursor }),

@@ -21,7 +21,7 @@ import { Table } from "dynamodb-toolbox/table";
  *
  * | gsi1 item | gsi1pk                         | gsi1sk     |
  * | --------- | ------------------------------ | ---------- |
- * | node      | `NODES#<state>#<shard 0-3>`    | node id    |
+ * | node      | `NODES#<state>#<shard>`        | node id    |
  * | image     | `IMAGES`                       | image id   |
  *
  * Claims make a MAC or UUID unique across nodes: putNode writes the node and its claims in one
@@ -32,10 +32,10 @@ import { Table } from "dynamodb-toolbox/table";
  * than one copy per MAC, and a claim never needs rewriting when the node changes.
  *
  * Listings (admin only) Query gsi1, never Scan. Nodes are partitioned by state, so `?state=`
- * reads only that state's partitions, and listing all nodes walks the 12 states in turn; each
- * state is split over NODE_SHARDS partitions by a hash of the node id, so a fleet changing state
- * at once spreads its index writes instead of queueing on one key (an index partition takes
- * about 1,000 writes/s). Pages come in (state, shard, id) order. Trade-offs: projection ALL
+ * reads only that state's partition, and listing all nodes walks the 12 states in turn (a page
+ * may take several Queries when states are sparse). Each state can be split over NODE_SHARDS
+ * partitions by a hash of the node id (see there; one today). Pages come in (state, shard, id)
+ * order. Trade-offs: projection ALL
  * doubles node storage and write cost, but a page is one Query with no follow-up reads; the index
  * is eventually consistent (a node written a moment ago may be missing from a listing, and one
  * changing state while pages are walked may show twice or not at all); items written by other
@@ -63,8 +63,14 @@ export const TTL_ATTRIBUTE = "ttl";
 export const LIST_INDEX = "gsi1";
 export const LIST_PK = "gsi1pk";
 export const LIST_SK = "gsi1sk";
-/** Partitions per state in the listing index. Changing it requires rewriting every node. */
-export const NODE_SHARDS = 4;
+/**
+ * Partitions per state in the listing index. One: each state is its own index partition key, and
+ * DynamoDB splits a hot key's items over physical partitions by sort key as load demands. The
+ * shard is in the key format anyway, so a fleet that changes state faster than one key takes
+ * (about 1,000 writes/s) can raise this; that needs every node rewritten, and makes an
+ * unfiltered page cost up to 12 × NODE_SHARDS Queries on a sparse table.
+ */
+export const NODE_SHARDS = 1;
 export const IMAGES_PARTITION = "IMAGES";
 
 /** FNV-1a: a stable, cheap hash of the node id that spreads ids evenly over the shards. */

@@ -91,7 +91,7 @@ const listNodes = createRoute({
   security: SECURITY,
   summary: "List nodes, or find one by MAC or UUID",
   description:
-    "Pages come in (state, shard, id) order. With `mac` or `uuid`, at most the one node holding it (and no cursor).",
+    "Pages come in (state, id) order. With `mac` or `uuid`, at most the one node holding it (and no cursor).",
   request: { query: NodeListQuery },
   responses: { 200: json(NodePageSchema, "A page of nodes."), ...COMMON_PROBLEMS },
 });

@@ -1,0 +1,95 @@
+import type { Command } from "commander";
+import { stringify } from "yaml";
+import type { Image } from "../../../shared/model/index.ts";
+import type { CliIo } from "../io.ts";
+import {
+  type ApiOptions,
+  apiClient,
+  formatTable,
+  idOf,
+  recordsIn,
+  withApiOptions,
+} from "./api-client.ts";
+import { readDocument } from "./resource-file.ts";
+
+/**
+ * `swiftboot images put|get|list|delete`: images through the admin API. Tables for people,
+ * `--json` for scripts; a refusal exits 1 with the API's problem detail.
+ */
+export function registerImages(program: Command, io: CliIo): Command {
+  const images = program
+    .command("images")
+    .description("Manage images through the admin API (SWIFTBOOT_API_URL, SWIFTBOOT_API_TOKEN).");
+
+  withApiOptions(
+    images
+      .command("put")
+      .description(
+        "Create or replace images from a YAML/JSON file: one, a list, or { images: [...] }.",
+      )
+      .argument("<file>", "file; - reads standard input"),
+  ).action(async (file: string, options: ApiOptions) => {
+    const api = apiClient(io, options);
+    const results = [];
+    for (const [index, record] of recordsIn(await readDocument(io, file), "images").entries()) {
+      const id = idOf(record, index);
+      const { status, version } = await api.request("PUT", `/v1/images/${encodeURIComponent(id)}`, {
+        body: record,
+      });
+      const outcome = status === 201 ? "created" : "updated";
+      results.push({ id, outcome, version });
+      if (!options.json) io.out(`${outcome} image ${id} (version ${version})`);
+    }
+    if (options.json) io.out(JSON.stringify(results, null, 2));
+  });
+
+  withApiOptions(images.command("get").description("Print one image.").argument("<id>")).action(
+    async (id: string, options: ApiOptions) => {
+      const { body, version } = await apiClient(io, options).request<Image>(
+        "GET",
+        `/v1/images/${encodeURIComponent(id)}`,
+      );
+      if (options.json) io.out(JSON.stringify(body, null, 2));
+      else io.out(`# version ${version}\n${stringify(body).trimEnd()}`);
+    },
+  );
+
+  withApiOptions(
+    images
+      .command("list")
+      .description("List every image.")
+      .option("--limit <n>", "page size (1-1000)", "100"),
+  ).action(async (options: ApiOptions & { limit: string }) => {
+    const all: Image[] = [];
+    const api = apiClient(io, options);
+    for await (const page of api.pages<Image>(
+      "/v1/images",
+      new URLSearchParams({ limit: options.limit }),
+    )) {
+      all.push(...page);
+    }
+    if (options.json) {
+      io.out(JSON.stringify(all, null, 2));
+      return;
+    }
+    const rows = all.map((i) => [
+      i.id,
+      i.name,
+      `${i.swift.container ?? "(default)"}/${i.swift.object}`,
+      i.size === undefined ? "" : String(i.size),
+    ]);
+    for (const line of formatTable(["ID", "NAME", "SWIFT OBJECT", "SIZE"], rows)) io.out(line);
+  });
+
+  withApiOptions(
+    images
+      .command("delete")
+      .description("Delete an image; refused while nodes use it.")
+      .argument("<id>"),
+  ).action(async (id: string, options: ApiOptions) => {
+    await apiClient(io, options).request("DELETE", `/v1/images/${encodeURIComponent(id)}`);
+    if (options.json) io.out(JSON.stringify({ id, deleted: true }));
+    else io.out(`deleted image ${id}`);
+  });
+  return images;
+}
