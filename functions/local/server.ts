@@ -82,6 +82,7 @@ export async function main(): Promise<void> {
       `swiftboot is serving iPXE scripts on ${url}`,
       `  chain URL for iPXE:  ${url}/boot.ipxe`,
       `  try it:              curl -s ${url}/boot/${mac}.ipxe`,
+      ...adminHint(config, url),
       "  stop with Ctrl-C",
       "",
     ].join("\n"),
@@ -98,6 +99,17 @@ export async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** The admin API is served on this server when tokens are configured (docs/admin-api.md). */
+function adminHint(config: Config, url: string): string[] {
+  if (config.admin.tokens !== undefined) {
+    return [`  admin API:           ${url}/v1 (SWIFTBOOT_API_URL=${url} swiftboot nodes list)`];
+  }
+  return [
+    "  admin API:           off; `swiftboot token` makes a token and the SWIFTBOOT_ADMIN_TOKENS",
+    "                       entry that turns it on (docs/admin-api.md)",
+  ];
 }
 
 await main();
