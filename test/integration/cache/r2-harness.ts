@@ -1,7 +1,13 @@
 /**
  * Runs test/support/r2-worker in miniflare (a real workerd, with an R2 binding backed by
  * miniflare's R2 simulator) and gives the tests an ArtifactCache that forwards every call to it
- * over `dispatchFetch`, so the contract suite runs against the adapter inside the Workers runtime.
+ * over HTTP, so the contract suite runs against the adapter inside the Workers runtime.
+ *
+ * Requests go to miniflare's own HTTP endpoint (`mf.ready`) with Node's fetch rather than through
+ * `mf.dispatchFetch`: dispatchFetch re-wraps the request, and undici then clones it for redirect
+ * handling, which tees a streamed body and keeps all of it in memory until the request ends.
+ * That would make every put look like it buffers the whole object. `window: null` with
+ * `redirect: "error"` is what lets undici send the body as is.
  */
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
@@ -20,7 +26,6 @@ import {
 } from "../../../shared/cache/types.ts";
 
 const ENTRY = fileURLToPath(new URL("../../support/r2-worker/worker.ts", import.meta.url));
-const ORIGIN = "http://r2-worker.test";
 /** How far ahead of the worker's adapter a put's source is read. */
 const SEND_WINDOW = 1024 * 1024;
 
@@ -79,9 +84,9 @@ export async function startR2Worker(options: { partSize?: number } = {}): Promis
       forwardLines(stderr, process.stderr);
     },
   });
-  await mf.ready;
-  const call = (path: string, init?: Parameters<Miniflare["dispatchFetch"]>[1]) =>
-    mf.dispatchFetch(`${ORIGIN}${path}`, init);
+  const base = await mf.ready;
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(new URL(path, base), { ...init, window: null, redirect: "error" });
   const q = (key: string) => `key=${encodeURIComponent(key)}`;
   const consumed = async (id: string): Promise<number> =>
     (await (await call(`/progress?id=${id}`)).json()) as number;
@@ -166,11 +171,13 @@ export async function startR2Worker(options: { partSize?: number } = {}): Promis
       signal?.addEventListener("abort", onAbort, { once: true });
       let res: Awaited<ReturnType<typeof call>>;
       try {
+        // duplex: Node's fetch requires it for a streamed body; TypeScript's DOM types lack it.
+        const init = { duplex: "half" } as RequestInit;
         res = await call(`/put?${q(key)}&id=${id}`, {
+          ...init,
           method: "PUT",
           headers: { "x-write": JSON.stringify(rest) },
-          body: forwarded as unknown as ReadableStream,
-          duplex: "half",
+          body: forwarded,
         });
       } catch (err) {
         source.cancel(err).catch(() => {});
