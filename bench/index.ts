@@ -3,11 +3,13 @@
  * (ratios, never absolute timings asserted in tests). `npm run bench -- tempurl` runs one suite.
  */
 import { benchBootScript } from "./boot-script.ts";
+import { benchColdStart } from "./cold-start.ts";
 import type { BenchResult } from "./result.ts";
 import { benchTempurl } from "./tempurl.ts";
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   "boot-script": benchBootScript,
+  "cold-start": benchColdStart,
   tempurl: benchTempurl,
 };
 

@@ -50,3 +50,8 @@ export const sampleNode: NodeInput = {
   deploy: { kernel: "sample-kernel", ramdisk: "sample-ramdisk" },
   kernel_args: "console=ttyS0,115200n8",
 };
+
+/** A bearer token of the admin API and its `admin.tokens` entry (scope admin), for the samples. */
+export const SAMPLE_ADMIN_TOKEN = "sample-admin-token-not-secret-0123456789";
+export const SAMPLE_ADMIN_TOKENS_ENTRY =
+  "admin:414c23e29fd710b98349922a2fa32bdedf53e920b9aaf16256a1aaf07a966588";

@@ -13,6 +13,7 @@ import {
   KNOWN_MAC,
   KNOWN_UUID,
   RAMDISK_BYTES,
+  SAMPLE_ADMIN_TOKEN,
   SAMPLE_ARTIFACT_KEY,
   SAMPLE_EXPIRES,
   SOURCE_IP,
@@ -34,6 +35,7 @@ function functionUrlEvent(
   pathAndQuery: string,
   headers: Record<string, string> = {},
   body?: string,
+  iam = false,
 ) {
   const url = new URL(pathAndQuery, `https://${FUNCTION_URL_HOST}`);
   const query: Record<string, string> = {};
@@ -55,7 +57,23 @@ function functionUrlEvent(
     },
     ...(url.search === "" ? {} : { queryStringParameters: query }),
     requestContext: {
-      accountId: "anonymous",
+      accountId: iam ? "123456789012" : "anonymous",
+      // AuthType AWS_IAM: Lambda passes who signed the request.
+      ...(iam
+        ? {
+            authorizer: {
+              iam: {
+                accessKey: "AKIAIOSFODNN7EXAMPLE",
+                accountId: "123456789012",
+                callerId: "AIDAJQABLZS4A3QDU576Q",
+                cognitoIdentity: null,
+                principalOrgId: null,
+                userArn: "arn:aws:iam::123456789012:user/operator",
+                userId: "AIDAJQABLZS4A3QDU576Q",
+              },
+            },
+          }
+        : {}),
       apiId: FUNCTION_URL_HOST.split(".")[0],
       domainName: FUNCTION_URL_HOST,
       domainPrefix: FUNCTION_URL_HOST.split(".")[0],
@@ -133,6 +151,28 @@ export const events: Record<string, unknown> = {
   "artifact-get": functionUrlEvent("GET", artifactPath(0)),
   "artifact-head": functionUrlEvent("HEAD", artifactPath(0)),
   "artifact-range": functionUrlEvent("GET", artifactPath(1), { range: "bytes=0-99" }),
+  "admin-list-nodes": functionUrlEvent(
+    "GET",
+    "/v1/nodes?limit=10",
+    { authorization: `Bearer ${SAMPLE_ADMIN_TOKEN}`, "user-agent": "curl/8.5.0" },
+    undefined,
+    true,
+  ),
+  "admin-put-image": functionUrlEvent(
+    "PUT",
+    "/v1/images/sample-rescue-kernel",
+    {
+      authorization: `Bearer ${SAMPLE_ADMIN_TOKEN}`,
+      "content-type": "application/json",
+      "user-agent": "curl/8.5.0",
+    },
+    JSON.stringify({
+      id: "sample-rescue-kernel",
+      name: "sample rescue kernel",
+      swift: { container: "swiftboot-samples", object: "rescue/vmlinuz" },
+    }),
+    true,
+  ),
   // The cache warmer's input: two images written (one new, one changed) and a node change it skips.
   "warmer-stream": {
     Records: [

@@ -56,6 +56,56 @@ const dropZodLocales: Plugin = {
   },
 };
 
+/** A module replaced by `contents` (resolved by exact path suffix). */
+function replaceModule(name: string, suffix: string, contents: string): Plugin {
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.namespace !== "file" || args.pluginData === name) return undefined;
+        const resolved = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: name,
+        });
+        return resolved.path.endsWith(suffix) ? { path: suffix, namespace: name } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: name }, () => ({
+        contents,
+        loader: "ts",
+        resolveDir: ROOT,
+      }));
+    },
+  };
+}
+
+/**
+ * Lambda: credentials come from the environment only (functions/aws/lib/env-credentials.ts
+ * says why), instead of the SDK's whole default chain and the STS/SSO clients it carries.
+ */
+const envCredentialsOnly: Plugin = {
+  name: "env-credentials-only",
+  setup(b) {
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+      path: resolve(ROOT, "functions/aws/lib/env-credentials.ts"),
+    }));
+  },
+};
+
+/**
+ * The boot, artifacts and warmer functions never serve the admin API (functions/aws/admin.ts
+ * does; see lib/boot-view.ts), so its module, with @hono/zod-openapi and the OpenAPI generator,
+ * is left out of their bundles. Calling it there is a bug, and says so.
+ */
+const withoutAdminApi = replaceModule(
+  "without-admin-api",
+  "shared/http/admin/index.ts",
+  `export function adminApi(): never {
+    throw new Error("the admin API is not part of this bundle (functions/aws/admin.ts serves it)");
+  }`,
+);
+
 /**
  * ESM on Node: bundled CommonJS dependencies still call require() for built-ins, which an ES
  * module lacks; this gives them one (the usual esbuild recipe, also CDK's NodejsFunction's).
@@ -139,14 +189,18 @@ export async function buildBundles(options: BuildBundlesOptions = {}): Promise<B
   };
   for (const [name, entry] of Object.entries(LAMBDA_FUNCTIONS) as [LambdaName, string][]) {
     if (!wanted(name)) continue;
+    const plugins = [dropZodLocales, envCredentialsOnly];
+    if (name !== "admin") plugins.push(withoutAdminApi);
     jobs.push(
       one(name, join(outdir, "aws", name, "index.mjs"), {
         ...lambdaOptions,
+        plugins,
         entryPoints: [entry],
       }).then(async (result) => {
         // Read once per execution environment (functions/aws/lib/secrets.ts): its own file.
         const reader = await build({
           ...lambdaOptions,
+          plugins: [dropZodLocales, envCredentialsOnly],
           entryPoints: [SECRETS_READER],
           outfile: join(dirname(result.file), "secrets-reader.mjs"),
         });

@@ -9,6 +9,7 @@ import { createS3Cache } from "../../shared/cache/s3-cache.ts";
 import { createApp } from "../../shared/http/app.ts";
 import { createDocumentClient } from "../../shared/store/client.ts";
 import { createDynamoStore } from "../../shared/store/dynamo-store.ts";
+import { bootStoreView } from "./lib/boot-view.ts";
 import { cacheBucketOptions } from "./lib/cache-bucket.ts";
 import { storeOptions } from "./lib/dynamo.ts";
 import { createStreamingHandler } from "./lib/stream-handler.ts";
@@ -20,7 +21,7 @@ export const handler = createStreamingHandler("artifacts", ({ config, logger, cl
     config,
     logger,
     clientAddress,
-    store,
+    store: bootStoreView(store),
     cache: createS3Cache({ client: new S3Client(bucket.client), bucket: bucket.name }),
     fillLock: createDynamoFillLock({
       client: createDocumentClient(store.client),
