@@ -15,7 +15,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BuildOptions, build, type Plugin } from "esbuild";
+import { type BuildOptions, build, type Metafile, type Plugin } from "esbuild";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -137,10 +137,21 @@ const lambdaOptions: BuildOptions = {
 };
 
 /**
- * No code splitting: esbuild does not keep the evaluation order of modules across chunks, and
- * swiftboot has order-dependent module side effects (@hono/zod-openapi extends zod's prototypes,
- * which schemas built earlier would lack). One file per function, plus the secret readers.
+ * Code splitting only where it pays and is safe: the boot function, whose DynamoDB store (with
+ * the AWS SDK, about 350 KB) is imported on first use (functions/aws/lib/lazy-store.ts), goes to
+ * chunks loaded only then. esbuild does not keep the evaluation order of modules across chunks
+ * (shared chunks run first), which breaks order-dependent module side effects: @hono/zod-openapi
+ * extends zod's prototypes, and schemas built before it lack `.openapi`. The boot bundle leaves
+ * the admin API out (withoutAdminApi), so it has no such effect; the other functions load their
+ * store at start anyway and stay one file each (plus the secret reader).
  */
+const SPLIT: ReadonlySet<LambdaName> = new Set(["boot"]);
+const splitOptions: BuildOptions = {
+  splitting: true,
+  entryNames: "index",
+  chunkNames: "chunk-[hash]",
+  outExtension: { ".js": ".mjs" },
+};
 const SECRETS_READER = "functions/aws/lib/secrets-reader.ts";
 
 const workerOptions: BuildOptions = {
@@ -158,7 +169,7 @@ export interface BundleResult {
   name: BundleName;
   /** The entry file (its handler export). */
   file: string;
-  /** The entry file: what is loaded at import. */
+  /** The entry file and the chunks it imports statically: what is loaded at import. */
   bytes: number;
   /** Every file of the bundle (with the secret reader, without source maps). */
   totalBytes: number;
@@ -179,13 +190,15 @@ export async function buildBundles(options: BuildBundlesOptions = {}): Promise<B
     const dir = dirname(file);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const result = await build({ ...extra, outfile: file });
+    const result = await build(
+      extra.splitting ? { ...extra, outdir: dir } : { ...extra, outfile: file },
+    );
     const outputs = result.metafile?.outputs ?? {};
     let totalBytes = 0;
     for (const [out, meta] of Object.entries(outputs)) {
       if (!out.endsWith(".map")) totalBytes += meta.bytes;
     }
-    return { name, file, bytes: outputs[relative(ROOT, file)]?.bytes ?? 0, totalBytes };
+    return { name, file, bytes: eagerBytes(outputs, relative(ROOT, file)), totalBytes };
   };
   for (const [name, entry] of Object.entries(LAMBDA_FUNCTIONS) as [LambdaName, string][]) {
     if (!wanted(name)) continue;
@@ -194,8 +207,9 @@ export async function buildBundles(options: BuildBundlesOptions = {}): Promise<B
     jobs.push(
       one(name, join(outdir, "aws", name, "index.mjs"), {
         ...lambdaOptions,
+        ...(SPLIT.has(name) ? splitOptions : {}),
         plugins,
-        entryPoints: [entry],
+        entryPoints: SPLIT.has(name) ? { index: entry } : [entry],
       }).then(async (result) => {
         // Read once per execution environment (functions/aws/lib/secrets.ts): its own file.
         const reader = await build({
@@ -228,6 +242,21 @@ export async function buildBundles(options: BuildBundlesOptions = {}): Promise<B
     );
   }
   return Promise.all(jobs);
+}
+
+/** The entry file and the chunks it imports statically: what is loaded at import. */
+function eagerBytes(outputs: Metafile["outputs"], entry: string): number {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    const output = outputs[path];
+    if (output === undefined || seen.has(path)) return;
+    seen.add(path);
+    for (const i of output.imports) if (i.kind === "import-statement") visit(i.path);
+  };
+  visit(entry);
+  let bytes = 0;
+  for (const path of seen) bytes += outputs[path]?.bytes ?? 0;
+  return bytes;
 }
 
 function kb(bytes: number): string {
