@@ -1,6 +1,7 @@
 /**
  * The CDK app: `npm run synth` (offline; builds the bundles first) and `npm run deploy`.
- * Context: `-c cacheExpirationDays=30 -c logRetentionDays=30 -c stackName=Swiftboot`.
+ * Context: `-c cacheExpirationDays=30 -c logRetentionDays=30 -c stackName=Swiftboot
+ * -c httpApi=true` (an API Gateway HTTP API too, e.g. for `sam local start-api`).
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,5 +29,6 @@ new SwiftbootStack(app, String(app.node.tryGetContext("stackName") ?? "Swiftboot
   bundleDir: join(root, "dist", "aws"),
   ...(expiration === undefined ? {} : { cacheExpirationDays: expiration }),
   ...(retention === undefined ? {} : { logRetention: retention as RetentionDays }),
+  httpApi: String(app.node.tryGetContext("httpApi") ?? "false") === "true",
   description: "swiftboot: serverless iPXE boot service",
 });

@@ -317,3 +317,35 @@ describe("parameters", () => {
     });
   });
 });
+
+describe("optional HTTP API", () => {
+  it("routes boot, artifacts and (IAM-signed) admin paths to their functions", () => {
+    const bundleDir = mkdtempSync(join(tmpdir(), "swiftboot-infra-"));
+    for (const name of ["boot", "artifacts", "admin", "cache-warmer"]) {
+      mkdirSync(join(bundleDir, name));
+      writeFileSync(join(bundleDir, name, "index.mjs"), "export const handler = () => {};\n");
+    }
+    const withApi = Template.fromStack(
+      new SwiftbootStack(new App(), "WithApi", { bundleDir, httpApi: true }),
+    );
+    const routes = Object.values(withApi.findResources("AWS::ApiGatewayV2::Route")).map(
+      (r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType ?? "NONE"}`,
+    );
+    expect(routes.sort()).toEqual(
+      [
+        "ANY /v1/{proxy+} AWS_IAM",
+        "GET /boot.ipxe NONE",
+        "GET /boot/{file} NONE",
+        "GET /v1/artifacts/{proxy+} NONE",
+        "HEAD /v1/artifacts/{proxy+} NONE",
+      ].sort(),
+    );
+    withApi.resourcePropertiesCountIs(
+      "AWS::ApiGatewayV2::Integration",
+      { PayloadFormatVersion: "2.0" },
+      3,
+    );
+    // Without the context flag there is none.
+    template.resourceCountIs("AWS::ApiGatewayV2::Api", 0);
+  });
+});

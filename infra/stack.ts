@@ -10,6 +10,7 @@ import {
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { CacheBucket } from "./constructs/cache-bucket.ts";
+import { SwiftbootHttpApi } from "./constructs/http-api.ts";
 import { SwiftbootFunction } from "./constructs/lambda-function.ts";
 import { defineParameters } from "./constructs/parameters.ts";
 import {
@@ -31,6 +32,8 @@ export interface SwiftbootStackProps extends StackProps {
   cacheExpirationDays?: number;
   /** Log retention (context `logRetentionDays`, default one month). */
   logRetention?: RetentionDays;
+  /** Also an API Gateway HTTP API in front of the HTTP functions (context `httpApi=true`). */
+  httpApi?: boolean;
 }
 
 /**
@@ -84,7 +87,7 @@ export class SwiftbootStack extends Stack {
     });
 
     const cacheEnvironment = { ...environment, CACHE_BUCKET: bucket.bucketName };
-    new SwiftbootFunction(this, "Artifacts", {
+    const artifacts = new SwiftbootFunction(this, "Artifacts", {
       ...common,
       environment: cacheEnvironment,
       bundle: "artifacts",
@@ -105,7 +108,7 @@ export class SwiftbootStack extends Stack {
       url: { authType: FunctionUrlAuthType.NONE, invokeMode: InvokeMode.RESPONSE_STREAM },
     });
 
-    new SwiftbootFunction(this, "Admin", {
+    const admin = new SwiftbootFunction(this, "Admin", {
       ...common,
       bundle: "admin",
       logicalId: "AdminFunction",
@@ -157,6 +160,14 @@ export class SwiftbootStack extends Stack {
         }),
       ],
     });
+
+    if (props.httpApi) {
+      new SwiftbootHttpApi(this, "Http", {
+        boot: boot.fn,
+        artifacts: artifacts.fn,
+        admin: admin.fn,
+      });
+    }
 
     new CfnOutput(this, "TableName", { value: table.tableName });
     new CfnOutput(this, "CacheBucketName", { value: bucket.bucketName });

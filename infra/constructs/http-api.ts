@@ -1,0 +1,44 @@
+import { CfnOutput } from "aws-cdk-lib";
+import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpIamAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { Construct } from "constructs";
+
+export interface SwiftbootHttpApiProps {
+  boot: IFunction;
+  artifacts: IFunction;
+  admin: IFunction;
+}
+
+/**
+ * Optional (context `httpApi=true`): one API Gateway HTTP API in front of the three HTTP
+ * functions, routing by path. Its Lambda integration sends the same payload 2.0 events as a
+ * Function URL, so the functions need no change; it is what `sam local start-api` serves
+ * locally, and one host name for all routes in AWS. Unlike the Function URLs it buffers
+ * responses (artifacts up to the integration's payload limit), so the artifacts URL stays the
+ * one for large images.
+ */
+export class SwiftbootHttpApi extends Construct {
+  constructor(scope: Construct, id: string, props: SwiftbootHttpApiProps) {
+    super(scope, id);
+    const api = new HttpApi(this, "Api", { description: "swiftboot: boot, artifacts, admin" });
+    // Payload format 2.0 (the default): the Function URL event shape.
+    const integration = (name: string, fn: IFunction) => new HttpLambdaIntegration(name, fn);
+    const boot = integration("Boot", props.boot);
+    api.addRoutes({ path: "/boot.ipxe", methods: [HttpMethod.GET], integration: boot });
+    api.addRoutes({ path: "/boot/{file}", methods: [HttpMethod.GET], integration: boot });
+    api.addRoutes({
+      path: "/v1/artifacts/{proxy+}",
+      methods: [HttpMethod.GET, HttpMethod.HEAD],
+      integration: integration("Artifacts", props.artifacts),
+    });
+    api.addRoutes({
+      path: "/v1/{proxy+}",
+      methods: [HttpMethod.ANY],
+      integration: integration("Admin", props.admin),
+      authorizer: new HttpIamAuthorizer(),
+    });
+    new CfnOutput(scope, "HttpApiUrl", { value: api.apiEndpoint });
+  }
+}
