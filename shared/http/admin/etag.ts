@@ -1,4 +1,4 @@
-import { VersionMismatchError } from "../../store/errors.ts";
+import { ConcurrentModificationError, VersionMismatchError } from "../../store/errors.ts";
 import type { Versioned } from "../../store/types.ts";
 import { ProblemError } from "../problem.ts";
 
@@ -58,9 +58,14 @@ export async function readCheckWrite<T>(ifMatch: IfMatch, run: () => Promise<T>)
     try {
       return await run();
     } catch (error) {
-      if (!(error instanceof VersionMismatchError) || ifMatch !== undefined || attempt >= 4) {
-        throw error;
+      if (!(error instanceof VersionMismatchError) || ifMatch !== undefined) throw error;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new ConcurrentModificationError(
+          `${error.key} kept changing during ${MAX_ATTEMPTS} attempts to write it; try again`,
+        );
       }
     }
   }
 }
+
+const MAX_ATTEMPTS = 4;

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ProvisionState } from "../../../shared/model/index.ts";
+import { createDynamoStore } from "../../../shared/store/index.ts";
 import { node } from "../store/helpers.ts";
 import { type AdminFixture, startAdmin } from "./helpers.ts";
 
@@ -13,16 +14,24 @@ const macOf = (i: number) =>
 let t: AdminFixture;
 beforeAll(async () => {
   t = await startAdmin("admin-pages");
-  // Through the store, 100 writes in flight: each is a real putNode transaction (DynamoDB Local
-  // manages about 150 a second, so this is most of the file's run time).
+  // Through the store, each a real putNode transaction. DynamoDB Local runs transactions one at a
+  // time (about 150 a second), so a few in flight are as fast as many, and a seeding store with a
+  // generous time budget keeps a busy machine (other test files) from failing the setup.
+  const seeder = createDynamoStore({
+    table: t.db.table,
+    endpoint: inject("dynamodbEndpoint"),
+    region: "us-east-1",
+    timeoutMs: 30_000,
+  });
   const ids = Array.from({ length: COUNT }, (_, i) => i);
-  for (let i = 0; i < ids.length; i += 100) {
+  for (let i = 0; i < ids.length; i += 25) {
     await Promise.all(
       ids
-        .slice(i, i + 100)
-        .map((n) => t.store.putNode(node({ id: idOf(n), macs: [macOf(n)], state: stateOf(n) }))),
+        .slice(i, i + 25)
+        .map((n) => seeder.putNode(node({ id: idOf(n), macs: [macOf(n)], state: stateOf(n) }))),
     );
   }
+  seeder.client.destroy();
 }, 180_000);
 afterAll(() => t?.close());
 
