@@ -62,6 +62,9 @@ export class SwiftbootStack extends Stack {
       SWIFTBOOT_LOG_LEVEL: params.logLevel.valueAsString,
       // Secrets are read from here at cold start, never put in the environment.
       SWIFTBOOT_SECRETS_ARN: secret.secretArn,
+      // Empty (AWS's endpoint). Declared so that `sam local --env-vars` can point a function at
+      // DynamoDB Local: SAM only passes variables the template declares.
+      SWIFTBOOT_STORE_ENDPOINT: "",
     };
     const common = {
       bundleDir: props.bundleDir,
@@ -86,7 +89,12 @@ export class SwiftbootStack extends Stack {
       url: { authType: FunctionUrlAuthType.NONE },
     });
 
-    const cacheEnvironment = { ...environment, CACHE_BUCKET: bucket.bucketName };
+    // CACHE_BUCKET_ENDPOINT: empty (S3); declared for `sam local --env-vars`, like the store's.
+    const cacheEnvironment = {
+      ...environment,
+      CACHE_BUCKET: bucket.bucketName,
+      CACHE_BUCKET_ENDPOINT: "",
+    };
     const artifacts = new SwiftbootFunction(this, "Artifacts", {
       ...common,
       environment: cacheEnvironment,

@@ -1,4 +1,5 @@
 import { type Config, parseConfig } from "../../../shared/config/index.ts";
+import { samLocalDefaults } from "./sam-local.ts";
 import { fetchSecretText, parseSecretsDocument, SECRETS_ARN_ENV } from "./secrets.ts";
 
 type Env = Record<string, string | undefined>;
@@ -13,7 +14,8 @@ export async function loadLambdaConfig(env: Env): Promise<Config> {
   // The pointer is not an option: parseConfig rejects unknown SWIFTBOOT_* names, so drop it here.
   const { [SECRETS_ARN_ENV]: arn, ...options } = env;
   const secrets = arn ? parseSecretsDocument(await fetchSecretText(arn)) : undefined;
+  const defaults: Record<string, Record<string, string>> = { ...samLocalDefaults(env, arn) };
   // Lambda sets AWS_REGION; the table lives in the function's region unless configured otherwise.
-  const defaults = env.AWS_REGION ? { store: { region: env.AWS_REGION } } : undefined;
-  return parseConfig({ env: options, file: secrets, ...(defaults ? { defaults } : {}) });
+  if (env.AWS_REGION) defaults.store = { region: env.AWS_REGION };
+  return parseConfig({ env: options, file: secrets, defaults });
 }

@@ -206,3 +206,20 @@ describe("secrets at cold start", () => {
     expect(logs.filter((l) => l.msg === "start failed")).toHaveLength(2);
   });
 });
+
+describe("under sam local", () => {
+  it("runs without AWS: no secret ARN, the sample key signs artifact URLs", async () => {
+    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], {
+      ...env,
+      AWS_SAM_LOCAL: "true",
+      SWIFTBOOT_SECRETS_ARN: "",
+    });
+    expect(results[0]?.result.statusCode).toBe(200);
+    expect(results[0]?.result.body).toMatch(/\/v1\/artifacts\/sample-kernel\//);
+  });
+
+  it("never outside it: without secrets the configuration is refused", async () => {
+    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], env);
+    expect(results[0]?.result.statusCode).toBe(500);
+  });
+});
