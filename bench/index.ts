@@ -2,12 +2,14 @@
  * `npm run bench`: every benchmark, each reported against a baseline measured in the same run
  * (ratios, never absolute timings asserted in tests). `npm run bench -- tempurl` runs one suite.
  */
+import { benchArtifacts } from "./artifacts.ts";
 import { benchBootScript } from "./boot-script.ts";
 import { benchColdStart } from "./cold-start.ts";
 import type { BenchResult } from "./result.ts";
 import { benchTempurl } from "./tempurl.ts";
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
+  artifacts: benchArtifacts,
   "boot-script": benchBootScript,
   "cold-start": benchColdStart,
   tempurl: benchTempurl,
