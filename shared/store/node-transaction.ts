@@ -101,7 +101,7 @@ export async function runNodeTransaction<T>(
     if (plan.items.length > MAX_TRANSACTION_ITEMS) {
       throw new InvalidRecordError(
         nodeKey(id),
-        `this write changes too much at once (${plan.items.length} transaction items; DynamoDB allows ${MAX_TRANSACTION_ITEMS}): change the MACs or images in two steps`,
+        `this write changes too much at once (${plan.items.length} transaction items; DynamoDB allows ${MAX_TRANSACTION_ITEMS}): change the MACs or add the images over several writes`,
       );
     }
     try {

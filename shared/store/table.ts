@@ -49,9 +49,11 @@ import { Table } from "dynamodb-toolbox/table";
  * image, Queries its `USEDBY#` items (refusing with the users listed), then deletes the image on
  * condition that `version` and `_uv` are unchanged, so a node that started using it meanwhile
  * makes the delete retry and be refused; a node write racing the other way finds the image gone.
- * Cost: each node write carries one more item per image it uses, and a transaction holds at most
- * 100 items, so a write changing very many MACs and images at once is refused
- * (InvalidRecordError) and has to be split in two.
+ * Cost: each node write carries one more item per image it uses (two for an image it starts
+ * using), and a transaction holds at most 100 items: about 1 + MACs + images + new images. A
+ * typical node (a few MACs, up to six images) needs a dozen; a write past 100 (say 32 MACs and
+ * 40 arch-specific images added at once) is refused whole (InvalidRecordError) and has to be
+ * split over several writes.
  *
  * Boot history lives in the node's own partition, read by a Query on one node's short,
  * TTL-bounded collection (`boot_history_days`), newest first, never on the boot path; the boot

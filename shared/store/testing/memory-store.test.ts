@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { type Node, nodeSchema } from "../../model/index.ts";
-import { IdentityConflictError, InvalidRecordError, StoreUnavailableError } from "../errors.ts";
+import {
+  IdentityConflictError,
+  ImageInUseError,
+  InvalidCursorError,
+  InvalidRecordError,
+  StoreUnavailableError,
+  UnknownImageError,
+  VersionMismatchError,
+} from "../errors.ts";
 import { brokenStore, emptyStore, fixedStore } from "./fakes.ts";
 
 const node = (id: string, macs: string[], extra: Partial<Node> = {}) =>
@@ -115,5 +123,88 @@ describe("brokenStore", () => {
       store.putImage({ id: "a", name: "a", swift: { object: "a" } }),
     ];
     for (const call of calls) await expect(call).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
+describe("MemoryStore admin features", () => {
+  const image = (id: string) => ({ id, name: id, swift: { object: id } });
+
+  it("versions every write and honours expectedVersion (0: absent)", async () => {
+    const store = emptyStore();
+    expect(await store.writeNode(node("v", ["02:00:00:00:00:01"]), { expectedVersion: 0 })).toEqual(
+      {
+        version: 1,
+        created: true,
+      },
+    );
+    await expect(
+      store.writeNode(node("v", ["02:00:00:00:00:01"]), { expectedVersion: 0 }),
+    ).rejects.toBeInstanceOf(VersionMismatchError);
+    expect((await store.writeNode(node("v", ["02:00:00:00:00:01"]))).version).toBe(2);
+    expect((await store.getNodeVersioned("v"))?.version).toBe(2);
+    await expect(store.deleteNode("v", { expectedVersion: 1 })).rejects.toMatchObject({
+      expected: 1,
+      actual: 2,
+    });
+    expect(await store.deleteNode("v", { expectedVersion: 2 })).toBe(true);
+    expect((await store.writeImage(image("i"))).version).toBe(1);
+    expect((await store.writeImage(image("i"), { expectedVersion: 1 })).version).toBe(2);
+  });
+
+  it("refuses deleting an image in use, naming the users; requireImages refuses unknown ones", async () => {
+    const store = fixedStore([], [image("k"), image("r")]);
+    await store.putNode(
+      node("u", ["02:00:00:00:00:02"], { deploy: { kernel: "k", ramdisk: "r" } }),
+    );
+    await expect(store.deleteImage("k")).rejects.toEqual(new ImageInUseError("k", ["u"], false));
+    await expect(
+      store.writeNode(node("w", ["02:00:00:00:00:03"], { rescue: { kernel: "k", ramdisk: "x" } }), {
+        requireImages: true,
+      }),
+    ).rejects.toEqual(new UnknownImageError("w", ["x"]));
+    await store.deleteNode("u");
+    expect(await store.deleteImage("k")).toBe(true);
+    expect(await store.deleteImage("k")).toBe(false);
+  });
+
+  it("lists by id with cursors bound to the filter", async () => {
+    const store = emptyStore();
+    for (let i = 0; i < 7; i++) {
+      await store.putNode(
+        node(`n${i}`, [`02:00:00:00:01:0${i}`], { state: i % 2 ? "active" : "available" }),
+      );
+    }
+    const first = await store.listNodes({ limit: 3 });
+    expect(first.items.map((n) => n.id)).toEqual(["n0", "n1", "n2"]);
+    const rest = await store.listNodes({ limit: 10, cursor: first.cursor as string });
+    expect(rest.items.map((n) => n.id)).toEqual(["n3", "n4", "n5", "n6"]);
+    expect(rest.cursor).toBeUndefined();
+    const active = await store.listNodes({ limit: 10, state: "active" });
+    expect(active.items.map((n) => n.id)).toEqual(["n1", "n3", "n5"]);
+    await expect(
+      store.listNodes({ limit: 1, state: "active", cursor: first.cursor as string }),
+    ).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+
+  it("keeps boot history newest first, paginated, hiding expired entries", async () => {
+    const store = emptyStore();
+    const boot = (at: string) => ({
+      at,
+      node: "n",
+      attempt: 0,
+      outcome: "boot",
+      url_mode: "artifacts" as const,
+    });
+    await store.recordBoot(boot("2000-01-01T00:00:00.000Z"), 60); // long expired
+    for (const minute of [1, 2, 3]) {
+      await store.recordBoot(boot(new Date(Date.now() + minute * 60_000).toISOString()), 3600);
+    }
+    const page = await store.listBoots("n", { limit: 2 });
+    expect(page.items).toHaveLength(2);
+    const rest = await store.listBoots("n", { limit: 2, cursor: page.cursor as string });
+    expect(rest.items).toHaveLength(1);
+    expect(rest.cursor).toBeUndefined();
+    const times = [...page.items, ...rest.items].map((b) => b.at);
+    expect([...times].sort().reverse()).toEqual(times);
   });
 });
