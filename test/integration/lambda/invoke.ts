@@ -35,7 +35,7 @@ export interface Invocation {
   stderr: string;
 }
 
-const RUNNER = String.raw`
+const RUNNER = `
 import { readFileSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
