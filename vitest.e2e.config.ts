@@ -1,10 +1,13 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * End-to-end tier: real iPXE (Debian's build) in QEMU under TCG, booting over HTTP from a
- * server on the host. `npm run test:e2e`. Needs qemu-system-x86, ipxe, ipxe-qemu,
- * busybox-static and cpio (`scripts/e2e-payload.sh install`); the global setup builds the boot
- * payload into .cache/e2e/ (the first run downloads Debian's cloud kernel package through apt).
+ * End-to-end tier: real iPXE (Debian's build) in QEMU under TCG chainloads swiftboot's
+ * `/boot.ipxe` from the real local server, which hands out temp URLs of a real local Swift or its
+ * own artifact URLs. `npm run test:e2e`; docs/testing.md. Needs qemu-system-x86, ipxe, ipxe-qemu,
+ * busybox-static and cpio (`scripts/e2e-payload.sh install`), Debian's Swift packages
+ * (`bash scripts/swift-aio.sh install`), Java 17 (the server's DynamoDB Local) and root (Swift).
+ * The global setup builds the boot payload into .cache/e2e/ (the first run downloads Debian's
+ * cloud kernel package through apt) while it starts Swift, and uploads the payload to it.
  */
 export default defineConfig({
   test: {
@@ -14,9 +17,10 @@ export default defineConfig({
     globalSetup: ["test/e2e/support/global-setup.ts"],
     // One boot per test, each limited to 60 s by bootMachine's own timeout.
     testTimeout: 90_000,
-    // Starting a server (and, on a cold cache, building the payload) happens in hooks.
-    hookTimeout: 120_000,
-    teardownTimeout: 30_000,
+    // Starting swiftboot (with its DynamoDB Local) happens in hooks: 5-20 s, more under load.
+    hookTimeout: 180_000,
+    // Stopping Swift (global teardown) takes a few seconds.
+    teardownTimeout: 60_000,
     // TCG on 2 cores: one QEMU at a time.
     fileParallelism: false,
     pool: "forks",

@@ -7,7 +7,9 @@
 # console) and halts, to tell "left the network boot for the local disk" apart.
 #
 # Usage:
-#   scripts/e2e-payload.sh install    apt-get install the system packages the tier needs (root)
+#   scripts/e2e-payload.sh install    apt-get install every system package the e2e tier needs
+#                                     (root): the payload's and QEMU's, the local Swift's
+#                                     (scripts/swift-aio.sh) and Java for swiftboot's DynamoDB Local
 #   scripts/e2e-payload.sh packages   print those package names, one per line
 #   scripts/e2e-payload.sh [build]    build the payload into the cache dir (idempotent) and print
 #                                     KEY=VALUE lines: CACHE_DIR, KERNEL, INITRD, LOCAL_DISK,
@@ -19,7 +21,11 @@
 #                                 depends on, e.g. linux-image-6.1.0-56-cloud-amd64)
 set -euo pipefail
 
-PACKAGES=(qemu-system-x86 ipxe ipxe-qemu busybox-static cpio)
+PACKAGES=(
+  qemu-system-x86 ipxe ipxe-qemu busybox-static cpio
+  swift swift-proxy swift-account swift-container swift-object memcached python3-swiftclient
+  openjdk-17-jre-headless
+)
 MARKER="SWIFTBOOT-E2E-MARKER"
 LOCAL_DISK_MARKER="SWIFTBOOT-E2E-LOCAL-DISK"
 # Bump when the initramfs layout or /init changes, so cached builds are redone.
