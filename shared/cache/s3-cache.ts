@@ -3,7 +3,7 @@
  *
  * Writes: objects up to one part (8 MiB) are buffered and sent with one PutObject; larger ones go
  * up as a multipart upload (lib-storage `Upload`, two parts in flight, so memory stays at a few
- * parts whatever the object's size). Size and sha256 are checked while the bytes stream (see
+ * parts whatever the object's size: s3WriteBufferBytes). Size and sha256 are checked while the bytes stream (see
  * verifyStream): the stream only ends after the checks pass, and S3 only makes an object visible
  * on PutObject / CompleteMultipartUpload, which lib-storage sends after the end of the stream, so a
  * bad write never becomes visible. On any failure lib-storage aborts the multipart upload, so no
@@ -51,6 +51,7 @@ export interface S3CacheOptions {
 
 const MiB = 1024 * 1024;
 const DEFAULT_PART_SIZE = 8 * MiB;
+const DEFAULT_QUEUE_SIZE = 2;
 const MAX_PARTS = 10_000;
 const SHA256_METADATA = "sha256";
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -63,11 +64,22 @@ interface ObjectFields {
   Metadata?: Record<string, string>;
 }
 
+/**
+ * Memory a put holds by design: the parts in flight, the part being filled, and the previous
+ * part, which lib-storage's chunker keeps referenced (the next part starts as a view into its
+ * buffer) until the part being filled is complete. Independent of the object's size.
+ */
+export function s3WriteBufferBytes(
+  options: Pick<S3CacheOptions, "partSize" | "queueSize"> = {},
+): number {
+  return ((options.queueSize ?? DEFAULT_QUEUE_SIZE) + 2) * (options.partSize ?? DEFAULT_PART_SIZE);
+}
+
 export function createS3Cache(options: S3CacheOptions): ArtifactCache {
   const { client, bucket } = options;
   const prefix = options.prefix ?? "";
   const basePartSize = options.partSize ?? DEFAULT_PART_SIZE;
-  const queueSize = options.queueSize ?? 2;
+  const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
 
   const toObject = (key: string, fields: ObjectFields, size: number): CachedObject => {
     const sha256 = fields.Metadata?.[SHA256_METADATA]?.toLowerCase();

@@ -1,7 +1,7 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeArtifactCacheContract } from "../../../shared/cache/contract.ts";
-import { createS3Cache } from "../../../shared/cache/s3-cache.ts";
+import { createS3Cache, s3WriteBufferBytes } from "../../../shared/cache/s3-cache.ts";
 import {
   type ArtifactCache,
   CacheUnavailableError,
@@ -47,6 +47,8 @@ describeArtifactCacheContract("S3 (Swift s3api)", async () => {
   const prefix = "contract/";
   return {
     cache: createS3Cache({ client, bucket, prefix }),
+    // Parts in flight and being filled: 32 MiB with the defaults, whatever the object's size.
+    writeBufferBytes: s3WriteBufferBytes(),
     cleanup: async () => {
       expect(await listUploads(client, bucket)).toEqual([]);
       await emptyPrefix(client, bucket, prefix);
