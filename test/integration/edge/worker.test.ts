@@ -10,7 +10,7 @@ import {
   SOURCE_IP,
   UNKNOWN_MAC,
 } from "../../../events/fixtures.ts";
-import { buildForTest, loadEvent } from "../lambda/bundles.ts";
+import { buildForTest, loadEvent, removeTestBuilds } from "../lambda/bundles.ts";
 import { seedSampleTable } from "../lambda/seed.ts";
 
 /**
@@ -59,6 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mf?.dispose();
+  removeTestBuilds();
 });
 
 /** The request a sample event describes, sent to the Worker. */

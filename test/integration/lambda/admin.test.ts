@@ -1,11 +1,11 @@
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   SAMPLE_ADMIN_TOKENS_ENTRY,
   SAMPLE_ARTIFACT_KEY,
   sampleNode,
 } from "../../../events/fixtures.ts";
 import type { TestStore } from "../store/helpers.ts";
-import { buildForTest, loadEvent } from "./bundles.ts";
+import { buildForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
 import { invokeBundle } from "./invoke.ts";
 import { seedSampleTable } from "./seed.ts";
 
@@ -65,3 +65,5 @@ describe("admin bundle, invoked with the sample events", () => {
     expect(results[0]?.result.body).not.toContain(sampleNode.id);
   });
 });
+
+afterAll(() => removeTestBuilds());

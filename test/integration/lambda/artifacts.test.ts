@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { KERNEL_BYTES, RAMDISK_BYTES, SAMPLE_ARTIFACT_KEY } from "../../../events/fixtures.ts";
 import { createTestBucket, deleteBucket, swiftS3Client } from "../cache/s3-helpers.ts";
 import type { TestStore } from "../store/helpers.ts";
-import { buildForTest, loadEvent } from "./bundles.ts";
+import { buildForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
 import { bodyText, invokeBundle } from "./invoke.ts";
 import { startOrigin } from "./origin.ts";
 import { seedSampleTable } from "./seed.ts";
@@ -96,3 +96,5 @@ describe("artifacts bundle, invoked with the sample events", () => {
     expect(results[0]?.result.statusCode).toBe(403);
   });
 });
+
+afterAll(() => removeTestBuilds());

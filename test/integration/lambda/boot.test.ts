@@ -9,7 +9,7 @@ import {
   UNKNOWN_MAC,
 } from "../../../events/fixtures.ts";
 import type { TestStore } from "../store/helpers.ts";
-import { buildForTest, loadEvent } from "./bundles.ts";
+import { buildForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
 import { invokeBundle } from "./invoke.ts";
 import { seedSampleTable } from "./seed.ts";
 
@@ -223,3 +223,5 @@ describe("under sam local", () => {
     expect(results[0]?.result.statusCode).toBe(500);
   });
 });
+
+afterAll(() => removeTestBuilds());

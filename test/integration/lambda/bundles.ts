@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BundleName, buildBundles } from "../../../scripts/build.ts";
@@ -9,12 +9,20 @@ import { type BundleName, buildBundles } from "../../../scripts/build.ts";
  */
 export async function buildForTest(...names: BundleName[]): Promise<Record<string, string>> {
   const outdir = mkdtempSync(join(tmpdir(), "swiftboot-dist-"));
-  const built = await buildBundles({ outdir, only: names });
-  return Object.fromEntries(built.map((b) => [b.name, b.file]));
+  built.push(outdir);
+  const bundles = await buildBundles({ outdir, only: names });
+  return Object.fromEntries(bundles.map((b) => [b.name, b.file]));
 }
 
 /** A sample event from events/, as `sam local invoke -e events/<name>.json` reads it. */
 export function loadEvent(name: string): Record<string, unknown> {
   const file = new URL(`../../../events/${name}.json`, import.meta.url);
   return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+}
+
+const built: string[] = [];
+
+/** Removes what buildForTest built (call from afterAll). */
+export function removeTestBuilds(): void {
+  for (const dir of built.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

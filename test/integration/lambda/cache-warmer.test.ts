@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { KERNEL_BYTES, RAMDISK_BYTES, SAMPLE_ARTIFACT_KEY } from "../../../events/fixtures.ts";
 import { createTestBucket, deleteBucket, listKeys, swiftS3Client } from "../cache/s3-helpers.ts";
 import type { TestStore } from "../store/helpers.ts";
-import { buildForTest, loadEvent } from "./bundles.ts";
+import { buildForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
 import { invokeBundle } from "./invoke.ts";
 import { startOrigin } from "./origin.ts";
 import { seedSampleTable } from "./seed.ts";
@@ -87,3 +87,5 @@ describe("cache-warmer bundle, invoked with the sample stream event", () => {
     expect((await listKeys(s3, bucket)).sort()).toHaveLength(2);
   });
 });
+
+afterAll(() => removeTestBuilds());
