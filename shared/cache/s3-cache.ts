@@ -25,6 +25,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { awsErrorShape, isAwsNetworkError } from "../aws/errors.ts";
 import { assertCacheKey } from "./keys.ts";
 import { bufferStart, sha256Etag, verifyStream } from "./streams.ts";
 import {
@@ -209,21 +210,9 @@ function totalFromContentRange(value: string | undefined): number | undefined {
   return match?.[1] !== undefined ? Number(match[1]) : undefined;
 }
 
-interface AwsErrorShape {
-  name?: string;
-  code?: string;
-  message?: string;
-  $fault?: "client" | "server";
-  $metadata?: { httpStatusCode?: number };
-}
-
-function shape(err: unknown): AwsErrorShape {
-  return typeof err === "object" && err !== null ? (err as AwsErrorShape) : {};
-}
-
 /** A missing key. HEAD answers have no body, so S3 reports only the status there. */
 function isNotFound(err: unknown): boolean {
-  const e = shape(err);
+  const e = awsErrorShape(err);
   if (e.name === "NoSuchBucket") return false;
   return e.name === "NoSuchKey" || e.name === "NotFound" || e.$metadata?.httpStatusCode === 404;
 }
@@ -240,18 +229,6 @@ const RETRYABLE_NAMES = new Set([
   "NetworkingError",
   "CredentialsProviderError",
 ]);
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "ETIMEDOUT",
-]);
-
 /**
  * Unreachable, slow, throttled or failing (5xx) buckets become CacheUnavailableError, which the
  * route answers with 503 + Retry-After; other S3 answers (403, a missing bucket) are
@@ -259,12 +236,11 @@ const NETWORK_CODES = new Set([
  */
 export function toCacheError(err: unknown, operation: string): CacheError {
   if (err instanceof CacheError) return err;
-  const e = shape(err);
+  const e = awsErrorShape(err);
   const status = e.$metadata?.httpStatusCode;
   const unavailable =
     (e.name !== undefined && RETRYABLE_NAMES.has(e.name)) ||
-    (e.code !== undefined && NETWORK_CODES.has(e.code)) ||
-    /socket hang up|fetch failed|network connection lost/i.test(e.message ?? "") ||
+    isAwsNetworkError(e) ||
     e.$fault === "server" ||
     (status !== undefined && status >= 500);
   const message = `S3 ${operation} failed: ${e.name ?? "Error"}: ${e.message ?? String(err)}`;

@@ -1,3 +1,4 @@
+import { type AwsErrorShape, isAwsNetworkError } from "../aws/errors.ts";
 import { StoreError, StoreUnavailableError } from "./errors.ts";
 
 /** Service answers that mean "try again later", as opposed to "this request is wrong". */
@@ -11,35 +12,6 @@ const UNAVAILABLE_NAMES = new Set([
   "TransactionInProgressException",
 ]);
 
-/** Transport failures: no HTTP answer at all. */
-const NETWORK_NAMES = new Set(["AbortError", "TimeoutError", "RequestTimeout", "NetworkingError"]);
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "ETIMEDOUT",
-]);
-
-interface AwsErrorShape {
-  name?: string;
-  code?: string;
-  message?: string;
-  $fault?: "client" | "server";
-  $metadata?: { httpStatusCode?: number };
-}
-
-function isNetworkError(error: AwsErrorShape): boolean {
-  if (error.name !== undefined && NETWORK_NAMES.has(error.name)) return true;
-  if (error.code !== undefined && NETWORK_CODES.has(error.code)) return true;
-  // fetch (Workers) reports transport failures as TypeError("fetch failed"/"Network connection lost").
-  return /socket hang up|fetch failed|network connection lost/i.test(error.message ?? "");
-}
-
 /**
  * Maps an AWS SDK failure to the store's errors: unreachable, slow, throttled, failing (5xx) or
  * missing-table stores are StoreUnavailableError (the boot path answers 503 + Retry-After);
@@ -50,7 +22,7 @@ export function toStoreError(error: unknown, operation: string, timeoutMs: numbe
     return error instanceof Error ? error : new StoreError(`${operation} failed: ${String(error)}`);
   }
   const e = error as AwsErrorShape;
-  if (isNetworkError(e)) {
+  if (isAwsNetworkError(e)) {
     const reason =
       e.name === "AbortError" || e.name === "TimeoutError"
         ? `did not answer within ${timeoutMs} ms`
