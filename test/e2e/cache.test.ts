@@ -193,6 +193,12 @@ describe("cache mode: a node in deploying", () => {
       `GET ${objectPath(swift, swift.objects.deployRamdisk)} 200`,
     ]);
     expect(result.swiftRequests[0]?.userAgent).not.toMatch(/^iPXE/);
+    expect(
+      result.logs.filter((l) => l.msg === "artifact fill").map((l) => [l.key, l.ok, l.bytes]),
+    ).toEqual([
+      [expect.stringMatching(`^artifacts/${KERNEL_ID}/`), true, KERNEL.size],
+      [expect.stringMatching(`^artifacts/${RAMDISK_ID}/`), true, INITRD.size],
+    ]);
 
     filled = cachedFiles();
     expect(filled.map((f) => [f.key.split("/").slice(0, 2).join("/"), f.size, f.sha256])).toEqual([
@@ -211,6 +217,7 @@ describe("cache mode: a node in deploying", () => {
     ]);
     expect(result.originRequests).toEqual([]);
     expect(result.swiftRequests).toEqual([]);
+    expect(result.logs.filter((l) => l.msg === "artifact fill")).toEqual([]);
     // The same files, not rewritten.
     expect(cachedFiles()).toEqual(filled);
   });
