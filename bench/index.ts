@@ -1,10 +1,13 @@
 /**
  * `npm run bench`: every benchmark, each reported against a baseline measured in the same run
  * (ratios, never absolute timings asserted in tests). `npm run bench -- tempurl` runs one suite.
+ * Arguments starting with `--` are options for the suites (e.g. `npm run bench -- load
+ * --soak-seconds=10`, see bench/load.ts), not suite names.
  */
 import { benchArtifacts } from "./artifacts.ts";
 import { benchBootScript } from "./boot-script.ts";
 import { benchColdStart } from "./cold-start.ts";
+import { benchLoad } from "./load.ts";
 import type { BenchResult } from "./result.ts";
 import { benchTempurl } from "./tempurl.ts";
 
@@ -12,6 +15,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   artifacts: benchArtifacts,
   "boot-script": benchBootScript,
   "cold-start": benchColdStart,
+  load: () => benchLoad(),
   tempurl: benchTempurl,
 };
 
@@ -21,7 +25,13 @@ function row(r: BenchResult): string {
   return `  ${r.name}: ${r.value} ${r.unit}${ratio}${target}`;
 }
 
-const wanted = process.argv.slice(2);
+/** Suite names; `--flag=value` and `--flag value` are left to the suites. */
+const args = process.argv.slice(2);
+const wanted = args.filter(
+  (arg, i) =>
+    !arg.startsWith("--") &&
+    !(args[i - 1]?.startsWith("--") && !args[i - 1]?.includes("=") && !(arg in suites)),
+);
 const unknown = wanted.filter((name) => !(name in suites));
 if (unknown.length > 0) {
   console.error(
