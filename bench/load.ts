@@ -72,7 +72,7 @@ export const DEFAULT_LOAD_OPTIONS: LoadOptions = {
   soakConnections: 200,
   soakRate: 0,
   smallNodes: 100,
-  largeNodes: 10_000,
+  largeNodes: 100_000,
   lookupRequests: 1_500,
 };
 
