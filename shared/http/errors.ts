@@ -19,6 +19,11 @@ export function scriptErrorResponse(
   c: Context<AppEnv>,
   error: unknown,
   retryScript: string,
+  /**
+   * For any other failure (a corrupt stored record, a bug): 500 with this script, so the machine
+   * still reads why and takes the fail action instead of failing to run "internal error".
+   */
+  failedScript?: string,
 ): Response {
   if (error instanceof StoreUnavailableError) {
     c.get("logFields").error = error.message;
@@ -27,7 +32,10 @@ export function scriptErrorResponse(
       "Retry-After": String(RETRY_AFTER_SECONDS),
     });
   }
-  throw error;
+  if (failedScript === undefined) throw error;
+  c.get("logFields").error =
+    error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return c.body(failedScript, 500, SCRIPT_HEADERS);
 }
 
 /** A short plain-text answer for artifact requests (never echoing the URL or its signature). */

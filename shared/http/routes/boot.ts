@@ -27,6 +27,12 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
     .echo(settings.failMessage)
     .line([settings.failAction])
     .toString();
+  // 500: a failure retrying will not fix (a corrupt stored record); the log line says which.
+  const failedScript = new IpxeScript()
+    .echo("swiftboot: server error while preparing this machine's boot script (see the server log)")
+    .echo(settings.failMessage)
+    .line([settings.failAction])
+    .toString();
   const badRequestScript = (reason: string) =>
     new IpxeScript()
       .echo(`swiftboot: bad request: ${reason}`)
@@ -81,7 +87,7 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
       recordBootInBackground(c, deps, result.logFields, new Date(now()), clientIp);
       return c.body(result.script, 200, SCRIPT_HEADERS);
     } catch (error) {
-      return scriptErrorResponse(c, error, unavailableScript);
+      return scriptErrorResponse(c, error, unavailableScript, failedScript);
     }
   });
 
