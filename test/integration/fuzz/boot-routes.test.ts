@@ -8,7 +8,7 @@ import { type AppEnv, createApp } from "../../../shared/http/index.ts";
 import { IPXE_COMMANDS } from "../../../shared/ipxe/script.ts";
 import { scriptProblems } from "../../../shared/ipxe/testing/check.ts";
 import { createMemoryLogger } from "../../../shared/log/index.ts";
-import { StoreUnavailableError } from "../../../shared/store/errors.ts";
+import { CorruptRecordError, StoreUnavailableError } from "../../../shared/store/errors.ts";
 import { brokenStore, fixedStore } from "../../../shared/store/testing/index.ts";
 import type { BootStore } from "../../../shared/store/types.ts";
 import {
@@ -44,6 +44,8 @@ interface Target {
   config: Config;
   /** 503 is a correct answer only when the store can fail. */
   storeFails: boolean;
+  /** 500 (with a script) is the answer for a machine whose node record is corrupt. */
+  corrupt?: boolean;
   lines: string[];
 }
 
@@ -65,11 +67,26 @@ function flakyStore(inner: BootStore, seed: number): BootStore {
   };
 }
 
+/** Reads the node of MAC 52:54:00:12:34:58 as corrupt, as a hand-edited item would be. */
+function corruptStore(inner: BootStore): BootStore {
+  return {
+    ...inner,
+    findNodeByMac: async (mac) => {
+      const node = await inner.findNodeByMac(mac);
+      if (node?.id === "active-net") throw new CorruptRecordError("NODE#active-net", "state: bad");
+      return node;
+    },
+    findNodeByUuid: (uuid) => inner.findNodeByUuid(uuid),
+    getImages: (ids) => inner.getImages(ids),
+  };
+}
+
 function target(
   name: string,
   env: Record<string, string>,
   store: BootStore,
   storeFails = false,
+  corrupt = false,
 ): Target {
   const config = parseConfig({ env });
   const { logger, lines } = createMemoryLogger({ secrets: secretsOf(config) });
@@ -80,7 +97,7 @@ function target(
     // The socket's address, for temp_url_bind_ip: hostile values come in through a test header.
     clientAddress: (c) => c.req.header("x-fuzz-client"),
   });
-  return { name, app, config, storeFails, lines };
+  return { name, app, config, storeFails, corrupt, lines };
 }
 
 const SWIFT_ENV = {
@@ -117,6 +134,7 @@ const TARGETS: Target[] = [
   ),
   target("artifacts, store down", ARTIFACT_ENV, brokenStore(), true),
   target("swift, flaky store", SWIFT_ENV, flakyStore(memory(), 7), true),
+  target("artifacts, a corrupt node record", ARTIFACT_ENV, corruptStore(memory()), false, true),
 ];
 
 const segment = fc.oneof(
@@ -198,7 +216,7 @@ const NO_MAC_EXPANSIONS = [
 ];
 
 describe(`boot routes under hostile requests, in-process (${RUNS} runs)`, () => {
-  it("never 5xx (but 503 from a failing store), always a safe script on a boot route", async () => {
+  it("never 5xx (but 503 from a failing store, 500 for a corrupt record), always a safe script", async () => {
     const stats = {
       built: 0,
       skipped: 0,
@@ -221,10 +239,14 @@ describe(`boot routes under hostile requests, in-process (${RUNS} runs)`, () => 
         const body = await res.text();
         const where = `${t.name}: ${request.method} ${request.url.slice(0, 300)} → ${res.status}\n${body.slice(0, 2000)}`;
 
-        // No 5xx, except 503 + Retry-After from a store that can fail.
+        // No 5xx, except 503 + Retry-After from a store that can fail, and 500 (no Retry-After)
+        // for a corrupt record; both with a script body, checked below.
         if (res.status >= 500) {
-          assert.ok(t.storeFails && res.status === 503, where);
-          assert.ok(res.headers.get("retry-after"), where);
+          const unavailable = t.storeFails && res.status === 503;
+          const corrupt = t.corrupt === true && res.status === 500;
+          assert.ok(unavailable || corrupt, where);
+          assert.equal(res.headers.get("retry-after") !== null, unavailable, where);
+          if (request.method !== "HEAD") assert.ok(body.startsWith("#!ipxe\n"), where);
         }
         for (const secret of [TEMP_URL_KEY, ARTIFACT_KEY]) assert.ok(!body.includes(secret), where);
 
