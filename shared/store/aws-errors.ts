@@ -12,6 +12,18 @@ const UNAVAILABLE_NAMES = new Set([
   "TransactionInProgressException",
 ]);
 
+/** Connection failures: whatever the SDK names the error, the store was not slow. */
+const BROKEN_CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+]);
+
 /**
  * Maps an AWS SDK failure to the store's errors: unreachable, slow, throttled, failing (5xx) or
  * missing-table stores are StoreUnavailableError (the boot path answers 503 + Retry-After);
@@ -23,8 +35,11 @@ export function toStoreError(error: unknown, operation: string, timeoutMs: numbe
   }
   const e = error as AwsErrorShape;
   if (isAwsNetworkError(e)) {
+    // The SDK names a reset of a kept-alive connection "TimeoutError" too (code ECONNRESET): that
+    // is a broken connection, found at once, not a slow store.
+    const broken = typeof e.code === "string" && BROKEN_CONNECTION_CODES.has(e.code);
     const reason =
-      e.name === "AbortError" || e.name === "TimeoutError"
+      !broken && (e.name === "AbortError" || e.name === "TimeoutError")
         ? `did not answer within ${timeoutMs} ms`
         : `could not be reached (${e.code ?? e.name}: ${e.message})`;
     return new StoreUnavailableError(`DynamoDB ${reason} during ${operation}`, { cause: error });
