@@ -118,8 +118,11 @@ describe("DynamoDB stopped and restarted under a running swiftboot", () => {
     expect(failures).toHaveLength(CONCURRENT);
     for (const l of failures) {
       expect(l.level).toBe("error");
-      // Refused connects, or resets of kept-alive sockets (which the SDK names TimeoutError).
-      expect(String(l.error)).toMatch(/^DynamoDB (could not be reached|did not answer)/);
+      // Refused connects, or resets of kept-alive sockets (which the SDK names TimeoutError):
+      // broken connections, found at once, not a slow store.
+      expect(String(l.error)).toMatch(
+        /^DynamoDB could not be reached \((ECONNREFUSED|ECONNRESET|EPIPE)/,
+      );
     }
     expect(server.rawLogs.join("\n")).not.toContain(ARTIFACT_KEY);
   });
