@@ -303,10 +303,13 @@ describe("cache bucket down, silent, back; origin cut midway", () => {
       await settle();
       const fdsBefore = openFds();
       const memory = [retained()];
+      const sockets: number[] = [];
       for (let i = 0; i < 5; i++) {
         await round(10, "down");
         await round(10, "cut");
         memory.push(retained());
+        await settle();
+        sockets.push(openFds().sockets);
       }
       proxy.setMode("pass");
       await until(async () => {
@@ -314,15 +317,15 @@ describe("cache bucket down, silent, back; origin cut midway", () => {
         const now = openFds();
         return now.other <= fdsBefore.other && now.sockets <= fdsBefore.sockets + 2;
       }, 10_000).catch(() => {});
-      // Files and pipes: exactly as many as before. Sockets: idle kept-alive connections of the
-      // store's and the origin's pools may differ by a couple; 1,000 leaked failures would not.
+      // Files and pipes: exactly as many as before. Sockets: the store's and the origin's pools
+      // keep some idle kept-alive connections, more or fewer with the load on the machine, but a
+      // leak grows with the failures: 200 per round, so no trend across the rounds, and no more
+      // than a pool's worth above the start after 1,000.
       const fdsAfter = openFds();
-      expect(fdsAfter.other, JSON.stringify({ fdsBefore, fdsAfter })).toBeLessThanOrEqual(
-        fdsBefore.other,
-      );
-      expect(fdsAfter.sockets, JSON.stringify({ fdsBefore, fdsAfter })).toBeLessThanOrEqual(
-        fdsBefore.sockets + 4,
-      );
+      const where = JSON.stringify({ fdsBefore, fdsAfter, socketsPerRound: sockets });
+      expect(fdsAfter.other, where).toBeLessThanOrEqual(fdsBefore.other);
+      expect((sockets.at(-1) as number) - (sockets[0] as number), where).toBeLessThanOrEqual(4);
+      expect(fdsAfter.sockets, where).toBeLessThanOrEqual(fdsBefore.sockets + 10);
       const growth = (memory.at(-1) as number) - (memory[0] as number);
       expect(growth, `retained bytes per round: ${memory.join(", ")}`).toBeLessThan(
         8 * 1024 * 1024,
