@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../../shared/config/index.ts";
 import { StoreError } from "../../shared/store/index.ts";
+import { registerCache } from "./commands/cache.ts";
 import { registerImages } from "./commands/images.ts";
 import { registerImport } from "./commands/import.ts";
 import { registerNodes } from "./commands/nodes.ts";
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
   registerImages(program, io);
   registerNodes(program, io);
   registerToken(program, io);
+  registerCache(program, io);
   return program;
 }
 
