@@ -24,7 +24,7 @@ import type {
   R2UploadedPart,
 } from "@cloudflare/workers-types";
 import { assertCacheKey } from "./keys.ts";
-import { bufferStart, concat, sha256Etag, verifyStream } from "./streams.ts";
+import { bufferStart, concat, multipartPartSize, sha256Etag, verifyStream } from "./streams.ts";
 import {
   type ArtifactCache,
   type ByteRange,
@@ -86,10 +86,7 @@ export function createR2Cache(bucket: R2Bucket, options: R2CacheOptions = {}): A
   ): Promise<CachedObject> => {
     assertCacheKey(key);
     const verified = verifyStream(source, write);
-    const partSize =
-      write.size !== undefined
-        ? Math.max(basePartSize, Math.ceil(write.size / (MAX_PARTS - 1)))
-        : basePartSize;
+    const partSize = multipartPartSize(write.size, basePartSize, MAX_PARTS);
     const httpMetadata = { contentType: write.contentType };
     let stored: R2Object;
     try {

@@ -27,7 +27,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { awsErrorShape, isAwsNetworkError } from "../aws/errors.ts";
 import { assertCacheKey } from "./keys.ts";
-import { bufferStart, sha256Etag, verifyStream } from "./streams.ts";
+import { bufferStart, multipartPartSize, sha256Etag, verifyStream } from "./streams.ts";
 import {
   type ArtifactCache,
   type ByteRange,
@@ -139,11 +139,7 @@ export function createS3Cache(options: S3CacheOptions): ArtifactCache {
   ): Promise<CachedObject> => {
     assertCacheKey(key);
     const verified = verifyStream(source, write);
-    // Scale parts up for objects so large that 8 MiB parts would exceed S3's 10,000-part limit.
-    const partSize =
-      write.size !== undefined
-        ? Math.max(basePartSize, Math.ceil(write.size / (MAX_PARTS - 1)))
-        : basePartSize;
+    const partSize = multipartPartSize(write.size, basePartSize, MAX_PARTS);
     try {
       const start = await bufferStart(verified.body, partSize);
       // A single-part object has been read and checked whole: its sha256 is known even when the

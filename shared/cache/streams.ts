@@ -191,3 +191,15 @@ export function concat(chunks: readonly Uint8Array[], length: number): Uint8Arra
 export function sha256Etag(sha256: string): string {
   return `"${sha256}"`;
 }
+
+/**
+ * Part size for a multipart upload: `base`, scaled up for objects so large that `base`-sized parts
+ * would exceed the service's part limit (10,000 on S3 and R2). One part is kept in reserve.
+ */
+export function multipartPartSize(
+  size: number | undefined,
+  base: number,
+  maxParts: number,
+): number {
+  return size === undefined ? base : Math.max(base, Math.ceil(size / (maxParts - 1)));
+}
