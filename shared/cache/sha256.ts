@@ -4,22 +4,12 @@
  * at memory speed. It is looked up through `process.getBuiltinModule`, as shared/crypto/hmac.ts
  * does, so this module still loads elsewhere and falls back to the portable implementation below.
  */
+import { nodeCrypto } from "../crypto/node-crypto.ts";
 export interface Sha256 {
   update(chunk: Uint8Array): void;
   /** Lower-case hex. The hasher cannot be used afterwards. */
   digestHex(): string;
 }
-
-type NodeCrypto = typeof import("node:crypto");
-
-const nodeCrypto: NodeCrypto | undefined = (() => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
-  } catch {
-    return undefined;
-  }
-})();
 
 export function createSha256(): Sha256 {
   if (nodeCrypto !== undefined) {

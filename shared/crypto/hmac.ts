@@ -6,18 +6,9 @@
  * `process.getBuiltinModule` rather than imported, so this module also loads on runtimes without
  * it, which fall back to Web Crypto (async).
  */
+import { nodeCrypto } from "./node-crypto.ts";
+
 export type HmacAlgorithm = "sha1" | "sha256" | "sha512";
-
-type NodeCrypto = typeof import("node:crypto");
-
-const nodeCrypto: NodeCrypto | undefined = (() => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
-  } catch {
-    return undefined;
-  }
-})();
 
 /** True when HMACs can be computed synchronously. */
 export const hasSyncHmac = nodeCrypto !== undefined;
