@@ -1,6 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { DEMO_ORIGIN, demoDocument } from "../../shared/import/index.ts";
-import { demoArtifactResponse } from "./demo-artifacts.ts";
+import { demoArtifactResponse, demoOriginFetch } from "./demo-artifacts.ts";
 
 describe("demo artifacts", () => {
   it("serves every demo image's origin, deterministically, and nothing else", async () => {
@@ -19,5 +21,24 @@ describe("demo artifacts", () => {
     }
     expect(demoArtifactResponse(new Request(`${DEMO_ORIGIN}/nope`))?.status).toBe(404);
     expect(demoArtifactResponse(new Request("http://127.0.0.1:8080/boot.ipxe"))).toBeUndefined();
+  });
+
+  it("answers demo origins in-process, whatever port the server is on, and passes others through", async () => {
+    // Nothing listens on the demo origin's port in this test: the answer must not need the network.
+    const url = demoDocument.images[0]?.origin as string;
+    const res = await demoOriginFetch(url);
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    expect((await demoOriginFetch(`${DEMO_ORIGIN}/nope`)).status).toBe(404);
+
+    const other = createServer((_req, out) => out.end("elsewhere"));
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = other.address() as AddressInfo;
+      const passed = await demoOriginFetch(`http://127.0.0.1:${port}/demo/deploy/vmlinuz`);
+      expect(await passed.text()).toBe("elsewhere");
+    } finally {
+      other.close();
+    }
   });
 });

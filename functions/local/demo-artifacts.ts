@@ -7,7 +7,7 @@ import type { ImageInput } from "../../shared/model/index.ts";
  * start` itself so that a demo artifact URL works out of the box: the first request fills the
  * local cache from here, later ones are hits. The bytes are generated and deterministic (a
  * readable header, then a seeded pattern); they are not bootable. Only the local server mounts
- * this; with another `server.port`, re-import the demo images with your own origins.
+ * this; on any other port, cache fills reach them in-process through `demoOriginFetch`.
  */
 export const DEMO_PATH_PREFIX = new URL(DEMO_ORIGIN).pathname; // "/demo"
 const DEMO_BYTES = 256 * 1024;
@@ -47,3 +47,13 @@ export function demoArtifactResponse(request: Request): Response | undefined {
   };
   return new Response(request.method === "HEAD" ? null : bytes, { status: 200, headers });
 }
+
+/**
+ * The fetch cache fills use under `npm start`: demo origins are answered in-process, so the demo
+ * artifacts fill whatever port the server listens on; every other origin goes to the network.
+ */
+export const demoOriginFetch: typeof fetch = async (input, init) => {
+  const request = new Request(input, init);
+  if (!request.url.startsWith(`${DEMO_ORIGIN}/`)) return fetch(request);
+  return demoArtifactResponse(request) ?? new Response("no such demo artifact\n", { status: 404 });
+};

@@ -9,7 +9,7 @@ import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/
 import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
 import type { AdminStore } from "../../shared/store/index.ts";
 import { loadLocalConfig } from "./config.ts";
-import { demoArtifactResponse } from "./demo-artifacts.ts";
+import { demoArtifactResponse, demoOriginFetch } from "./demo-artifacts.ts";
 import { openFsCache } from "./fs-cache.ts";
 import { openLocalStore } from "./store.ts";
 
@@ -55,6 +55,7 @@ export async function main(): Promise<void> {
     logger,
     clientAddress: (c) => getConnInfo(c).remote.address,
     ...(cache === undefined ? {} : { cache }),
+    originFetch: demoOriginFetch,
   });
   const server = serve({
     // `/demo/...` is the demo images' origin, served here only (functions/local/demo-artifacts.ts).

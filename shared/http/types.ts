@@ -18,6 +18,8 @@ export interface AppDeps {
   cache?: ArtifactCache;
   /** Cross-instance fill lock (DynamoDB on AWS); default: none (every instance may fill). */
   fillLock?: FillLock;
+  /** How cache fills reach images' origins; default: the global fetch. */
+  originFetch?: typeof fetch;
   /**
    * The store behind the admin API under `/v1` (served when `admin.tokens` is set). Default:
    * `store` itself when it is a full AdminStore (the DynamoDB store is).

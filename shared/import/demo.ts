@@ -5,9 +5,10 @@ import type { ImportDocument } from "./document.ts";
  * The demo data `npm start` imports on first start: one node booting the deploy ramdisk, with
  * rescue and instance images defined so every state can be tried.
  *
- * The origins are on the local server's default address (`server.port` 8080), where `npm start`
- * serves small generated demo artifacts under `/demo/` (functions/local/demo-artifacts.ts). With a
- * different port, or with real images, re-import a file with your own origins or Swift objects.
+ * The origins name the local server's default address (`server.port` 8080), where `npm start`
+ * serves small generated demo artifacts under `/demo/`; its cache fills answer these origins
+ * in-process, so they work on any port (functions/local/demo-artifacts.ts). For real images,
+ * import a file with your own origins or Swift objects.
  */
 export const DEMO_ORIGIN = "http://127.0.0.1:8080/demo";
 export const DEMO_CONTAINER = "swiftboot-demo";

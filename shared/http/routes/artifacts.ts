@@ -121,7 +121,7 @@ function makeServer(deps: AppDeps): ArtifactServer {
   return {
     cache,
     coordinator,
-    origin: originSettings(config),
+    origin: { ...originSettings(config), ...(deps.originFetch ? { fetch: deps.originFetch } : {}) },
     tee: { highWaterMark: TEE_BUFFER_BYTES, stallMs: config.cache.origin_timeout_ms },
     ...(config.cache.redirect
       ? {
