@@ -1,16 +1,8 @@
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import type { Image } from "../../../shared/model/index.ts";
 import type { CliIo } from "../io.ts";
-import {
-  type ApiOptions,
-  apiClient,
-  formatTable,
-  idOf,
-  recordsIn,
-  withApiOptions,
-} from "./api-client.ts";
-import { readDocument } from "./resource-file.ts";
+import { type ApiOptions, apiClient, formatTable, withApiOptions } from "./api-client.ts";
+import { printResource, putResources } from "./resource-file.ts";
 
 /**
  * `swiftboot images put|get|list|delete`: images through the admin API. Tables for people,
@@ -28,30 +20,10 @@ export function registerImages(program: Command, io: CliIo): Command {
         "Create or replace images from a YAML/JSON file: one, a list, or { images: [...] }.",
       )
       .argument("<file>", "file; - reads standard input"),
-  ).action(async (file: string, options: ApiOptions) => {
-    const api = apiClient(io, options);
-    const results = [];
-    for (const [index, record] of recordsIn(await readDocument(io, file), "images").entries()) {
-      const id = idOf(record, index);
-      const { status, version } = await api.request("PUT", `/v1/images/${encodeURIComponent(id)}`, {
-        body: record,
-      });
-      const outcome = status === 201 ? "created" : "updated";
-      results.push({ id, outcome, version });
-      if (!options.json) io.out(`${outcome} image ${id} (version ${version})`);
-    }
-    if (options.json) io.out(JSON.stringify(results, null, 2));
-  });
+  ).action((file: string, options: ApiOptions) => putResources(io, options, file, "images"));
 
   withApiOptions(images.command("get").description("Print one image.").argument("<id>")).action(
-    async (id: string, options: ApiOptions) => {
-      const { body, version } = await apiClient(io, options).request<Image>(
-        "GET",
-        `/v1/images/${encodeURIComponent(id)}`,
-      );
-      if (options.json) io.out(JSON.stringify(body, null, 2));
-      else io.out(`# version ${version}\n${stringify(body).trimEnd()}`);
-    },
+    (id: string, options: ApiOptions) => printResource(io, options, "images", id),
   );
 
   withApiOptions(

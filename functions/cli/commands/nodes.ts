@@ -1,17 +1,9 @@
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import type { Node } from "../../../shared/model/index.ts";
 import type { BootRecord } from "../../../shared/store/index.ts";
 import type { CliIo } from "../io.ts";
-import {
-  type ApiOptions,
-  apiClient,
-  formatTable,
-  idOf,
-  recordsIn,
-  withApiOptions,
-} from "./api-client.ts";
-import { readDocument } from "./resource-file.ts";
+import { type ApiOptions, apiClient, formatTable, withApiOptions } from "./api-client.ts";
+import { printResource, putResources } from "./resource-file.ts";
 
 const path = (id: string) => `/v1/nodes/${encodeURIComponent(id)}`;
 
@@ -31,25 +23,10 @@ export function registerNodes(program: Command, io: CliIo): Command {
         "Create or replace nodes from a YAML/JSON file: one, a list, or { nodes: [...] }. States change only with set-state.",
       )
       .argument("<file>", "file; - reads standard input"),
-  ).action(async (file: string, options: ApiOptions) => {
-    const api = apiClient(io, options);
-    const results = [];
-    for (const [index, record] of recordsIn(await readDocument(io, file), "nodes").entries()) {
-      const id = idOf(record, index);
-      const { status, version } = await api.request("PUT", path(id), { body: record });
-      const outcome = status === 201 ? "created" : "updated";
-      results.push({ id, outcome, version });
-      if (!options.json) io.out(`${outcome} node ${id} (version ${version})`);
-    }
-    if (options.json) io.out(JSON.stringify(results, null, 2));
-  });
+  ).action((file: string, options: ApiOptions) => putResources(io, options, file, "nodes"));
 
   withApiOptions(nodes.command("get").description("Print one node.").argument("<id>")).action(
-    async (id: string, options: ApiOptions) => {
-      const { body, version } = await apiClient(io, options).request<Node>("GET", path(id));
-      if (options.json) io.out(JSON.stringify(body, null, 2));
-      else io.out(`# version ${version}\n${stringify(body).trimEnd()}`);
-    },
+    (id: string, options: ApiOptions) => printResource(io, options, "nodes", id),
   );
 
   withApiOptions(
