@@ -12,7 +12,7 @@
  * All minified and tree-shaken, with external source maps. Importable: tests and the bench call
  * buildBundles() with their own output directory.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, build, type Metafile, type Plugin } from "esbuild";
@@ -173,6 +173,8 @@ export interface BundleResult {
   bytes: number;
   /** Every file of the bundle (with the secret reader, without source maps). */
   totalBytes: number;
+  /** The source files (project and node_modules paths) of what is loaded at import. */
+  eagerInputs: string[];
 }
 
 export interface BuildBundlesOptions {
@@ -193,12 +195,23 @@ export async function buildBundles(options: BuildBundlesOptions = {}): Promise<B
     const result = await build(
       extra.splitting ? { ...extra, outdir: dir } : { ...extra, outfile: file },
     );
+    // For esbuild's bundle analyzer (https://esbuild.github.io/analyze/); outside the
+    // function's directory, so it is not deployed with it.
+    await mkdir(join(outdir, "meta"), { recursive: true });
+    await writeFile(join(outdir, "meta", `${name}.json`), JSON.stringify(result.metafile));
     const outputs = result.metafile?.outputs ?? {};
     let totalBytes = 0;
     for (const [out, meta] of Object.entries(outputs)) {
       if (!out.endsWith(".map")) totalBytes += meta.bytes;
     }
-    return { name, file, bytes: eagerBytes(outputs, relative(ROOT, file)), totalBytes };
+    const eager = eagerOutputs(outputs, relative(ROOT, file));
+    let bytes = 0;
+    const eagerInputs = new Set<string>();
+    for (const path of eager) {
+      bytes += outputs[path]?.bytes ?? 0;
+      for (const input of Object.keys(outputs[path]?.inputs ?? {})) eagerInputs.add(input);
+    }
+    return { name, file, bytes, totalBytes, eagerInputs: [...eagerInputs].sort() };
   };
   for (const [name, entry] of Object.entries(LAMBDA_FUNCTIONS) as [LambdaName, string][]) {
     if (!wanted(name)) continue;
@@ -245,7 +258,7 @@ export async function buildBundles(options: BuildBundlesOptions = {}): Promise<B
 }
 
 /** The entry file and the chunks it imports statically: what is loaded at import. */
-function eagerBytes(outputs: Metafile["outputs"], entry: string): number {
+function eagerOutputs(outputs: Metafile["outputs"], entry: string): Set<string> {
   const seen = new Set<string>();
   const visit = (path: string) => {
     const output = outputs[path];
@@ -254,9 +267,7 @@ function eagerBytes(outputs: Metafile["outputs"], entry: string): number {
     for (const i of output.imports) if (i.kind === "import-statement") visit(i.path);
   };
   visit(entry);
-  let bytes = 0;
-  for (const path of seen) bytes += outputs[path]?.bytes ?? 0;
-  return bytes;
+  return seen;
 }
 
 function kb(bytes: number): string {

@@ -12,8 +12,9 @@ export interface Sha256 {
 }
 
 export function createSha256(): Sha256 {
-  if (nodeCrypto !== undefined) {
-    const hash = nodeCrypto.createHash("sha256");
+  const node = nodeCrypto();
+  if (node !== undefined) {
+    const hash = node.createHash("sha256");
     return {
       update: (chunk) => {
         hash.update(chunk);

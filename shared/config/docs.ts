@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../validation/zod.ts";
 import { CONFIG_FILE_ENV, envName } from "./load.ts";
 import { optionMeta } from "./options.ts";
 import { groups } from "./schema.ts";
@@ -37,14 +37,17 @@ export function renderConfigReference(): string {
     "- `ipxe.use_swift = false` requires `artifacts.signing_key` (`npm start` generates one).",
     "",
   ];
-  for (const [group, schema] of Object.entries(groups) as [keyof typeof groups, z.ZodObject][]) {
+  for (const [group, schema] of Object.entries(groups) as [
+    keyof typeof groups,
+    z.ZodMiniObject,
+  ][]) {
     out.push(`## \`${group}\``, "", GROUP_INTRO[group], "");
     out.push(
       "| option | environment variable | type | default | meaning |",
       "|---|---|---|---|---|",
     );
     for (const [key, option] of Object.entries(schema.shape)) {
-      const meta = optionMeta(option as z.ZodType);
+      const meta = optionMeta(option as z.core.$ZodType);
       if (meta === undefined)
         throw new Error(`option ${group}.${key} has no documentation metadata`);
       const cells = [

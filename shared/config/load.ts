@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../validation/zod.ts";
 import { type Config, configSchema, type GroupName, groups } from "./schema.ts";
 
 export const ENV_PREFIX = "SWIFTBOOT_";
@@ -62,7 +62,7 @@ export function parseConfig(options: { env?: Env; file?: unknown; defaults?: Raw
   merge(options.file, (g, k) => `config file ${k ? `${g}.${k}` : g || "(root)"}`);
 
   const known = new Map<string, [GroupName, string]>();
-  for (const [group, schema] of Object.entries(groups) as [GroupName, z.ZodObject][]) {
+  for (const [group, schema] of Object.entries(groups) as [GroupName, z.ZodMiniObject][]) {
     for (const key of Object.keys(schema.shape)) known.set(envName(group, key), [group, key]);
   }
   for (const [name, value] of Object.entries(env)) {

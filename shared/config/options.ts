@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../validation/zod.ts";
 
 /**
  * Option builders. Each returns a zod schema that accepts both typed values (from a config file)
@@ -12,13 +12,31 @@ export interface OptionMeta {
   secret?: boolean;
 }
 
-const META = new WeakMap<z.ZodType, OptionMeta>();
+const META = new WeakMap<z.core.$ZodType, OptionMeta>();
 
-export function optionMeta(schema: z.ZodType): OptionMeta | undefined {
+export function optionMeta(schema: z.core.$ZodType): OptionMeta | undefined {
   return META.get(schema);
 }
 
-function withMeta<T extends z.ZodType>(schema: T, meta: OptionMeta): T {
+type Preprocessed<T extends z.core.$ZodType> = z.ZodMiniType<
+  z.output<T>,
+  unknown,
+  z.core.$ZodPreprocessInternals<T>
+>;
+
+/**
+ * Environment variables arrive as strings: `fn` turns them into the typed value first. zod/mini
+ * has no preprocess(); classic zod's is this same pipe at run time, typed so that an option with
+ * a default stays optional in the input type, which this cast restores.
+ */
+function preprocess<T extends z.core.$ZodType>(
+  fn: (value: unknown) => unknown,
+  schema: T,
+): Preprocessed<T> {
+  return z.pipe(z.transform(fn), schema) as unknown as Preprocessed<T>;
+}
+
+function withMeta<T extends z.core.$ZodType>(schema: T, meta: OptionMeta): T {
   META.set(schema, meta);
   return schema;
 }
@@ -26,7 +44,7 @@ function withMeta<T extends z.ZodType>(schema: T, meta: OptionMeta): T {
 const TRUE = new Set(["true", "1", "yes", "on"]);
 const FALSE = new Set(["false", "0", "no", "off"]);
 
-const boolValue = z.preprocess(
+const boolValue = preprocess(
   (v) => {
     if (typeof v !== "string") return v;
     const s = v.trim().toLowerCase();
@@ -36,7 +54,7 @@ const boolValue = z.preprocess(
 );
 
 export function bool(defaultValue: boolean, description: string) {
-  return withMeta(boolValue.default(defaultValue), {
+  return withMeta(z._default(boolValue, defaultValue), {
     type: "boolean",
     default: String(defaultValue),
     description,
@@ -45,25 +63,28 @@ export function bool(defaultValue: boolean, description: string) {
 
 function intValue(min: number, max: number) {
   const range = `expected a whole number from ${min} to ${max}`;
-  return z.preprocess(
+  return preprocess(
     (v) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
-    z.int({ error: range }).min(min, range).max(max, range),
+    z.int({ error: range }).check(z.minimum(min, range), z.maximum(max, range)),
   );
 }
 
 export function int(defaultValue: number, min: number, max: number, description: string) {
-  return withMeta(intValue(min, max).default(defaultValue), {
+  return withMeta(z._default(intValue(min, max), defaultValue), {
     type: `integer (${min}-${max})`,
     default: String(defaultValue),
     description,
   });
 }
 
-export function str(defaultValue: string, description: string, pattern?: RegExp, hint?: string) {
-  const base = pattern
-    ? z.string().regex(pattern, hint ?? `expected to match ${pattern}`)
+function patternString(pattern: RegExp | undefined, hint: string | undefined) {
+  return pattern
+    ? z.string().check(z.regex(pattern, hint ?? `expected to match ${pattern}`))
     : z.string();
-  return withMeta(base.default(defaultValue), {
+}
+
+export function str(defaultValue: string, description: string, pattern?: RegExp, hint?: string) {
+  return withMeta(z._default(patternString(pattern, hint), defaultValue), {
     type: "string",
     default: defaultValue === "" ? "(empty)" : defaultValue,
     description,
@@ -71,23 +92,22 @@ export function str(defaultValue: string, description: string, pattern?: RegExp,
 }
 
 export function optionalStr(description: string, pattern?: RegExp, hint?: string) {
-  const base = pattern
-    ? z.string().regex(pattern, hint ?? `expected to match ${pattern}`)
-    : z.string();
   return withMeta(
-    z.preprocess((v) => (v === "" ? undefined : v), base.optional()),
+    preprocess((v) => (v === "" ? undefined : v), z.optional(patternString(pattern, hint))),
     { type: "string", default: "(unset)", description },
   );
 }
 
 export function url(description: string, defaultNote = "(unset)") {
   return withMeta(
-    z.preprocess(
+    preprocess(
       (v) => (v === "" ? undefined : v),
-      z
-        .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" })
-        .transform((s) => s.replace(/\/+$/, ""))
-        .optional(),
+      z.optional(
+        z.pipe(
+          z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" }),
+          z.transform((s: string) => s.replace(/\/+$/, "")),
+        ),
+      ),
     ),
     { type: "URL", default: defaultNote, description },
   );
@@ -95,9 +115,9 @@ export function url(description: string, defaultNote = "(unset)") {
 
 export function secret(description: string) {
   return withMeta(
-    z.preprocess(
+    preprocess(
       (v) => (v === "" ? undefined : v),
-      z.string().min(16, "expected at least 16 characters").optional(),
+      z.optional(z.string().check(z.minLength(16, "expected at least 16 characters"))),
     ),
     { type: "secret string", default: "(unset)", description, secret: true },
   );
@@ -109,9 +129,10 @@ export function oneOf<const T extends readonly [string, ...string[]]>(
   description: string,
 ) {
   return withMeta(
-    z
-      .enum(values, { error: `expected one of ${values.join(", ")}` })
-      .default(defaultValue as never),
+    z._default(
+      z.enum(values, { error: `expected one of ${values.join(", ")}` }),
+      defaultValue as never,
+    ),
     { type: values.join(" \\| "), default: defaultValue, description },
   );
 }

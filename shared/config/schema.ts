@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../validation/zod.ts";
 import { bool, int, oneOf, optionalStr, secret, str, url } from "./options.ts";
 
 /**
@@ -169,45 +169,47 @@ export const ADMIN_TOKEN_ENTRY = /^(read|admin):[0-9a-fA-F]{64}$/;
 
 export const configSchema = z
   .strictObject({
-    ipxe: groups.ipxe.prefault({}),
-    swift: groups.swift.prefault({}),
-    artifacts: groups.artifacts.prefault({}),
-    cache: groups.cache.prefault({}),
-    store: groups.store.prefault({}),
-    server: groups.server.prefault({}),
-    local: groups.local.prefault({}),
-    log: groups.log.prefault({}),
-    admin: groups.admin.prefault({}),
+    ipxe: z.prefault(groups.ipxe, {}),
+    swift: z.prefault(groups.swift, {}),
+    artifacts: z.prefault(groups.artifacts, {}),
+    cache: z.prefault(groups.cache, {}),
+    store: z.prefault(groups.store, {}),
+    server: z.prefault(groups.server, {}),
+    local: z.prefault(groups.local, {}),
+    log: z.prefault(groups.log, {}),
+    admin: z.prefault(groups.admin, {}),
   })
-  .superRefine((config, ctx) => {
-    if (config.ipxe.use_swift) {
-      for (const key of ["endpoint_url", "account", "temp_url_key"] as const) {
-        if (config.swift[key] === undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["swift", key],
-            message: "is required when ipxe.use_swift is true",
-          });
+  .check(
+    z.superRefine((config, ctx) => {
+      if (config.ipxe.use_swift) {
+        for (const key of ["endpoint_url", "account", "temp_url_key"] as const) {
+          if (config.swift[key] === undefined) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["swift", key],
+              message: "is required when ipxe.use_swift is true",
+            });
+          }
         }
-      }
-    } else if (config.artifacts.signing_key === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["artifacts", "signing_key"],
-        message: "is required when ipxe.use_swift is false (artifact URLs are signed with it)",
-      });
-    }
-    // Entries are checked by position, never echoed: the list is a secret.
-    (config.admin.tokens?.split(",") ?? []).forEach((entry, index) => {
-      if (!ADMIN_TOKEN_ENTRY.test(entry.trim())) {
+      } else if (config.artifacts.signing_key === undefined) {
         ctx.addIssue({
           code: "custom",
-          path: ["admin", "tokens"],
-          message: `entry ${index + 1} is not <read|admin>:<64 hex digits> (the SHA-256 of a token; see \`swiftboot token\`)`,
+          path: ["artifacts", "signing_key"],
+          message: "is required when ipxe.use_swift is false (artifact URLs are signed with it)",
         });
       }
-    });
-  });
+      // Entries are checked by position, never echoed: the list is a secret.
+      (config.admin.tokens?.split(",") ?? []).forEach((entry, index) => {
+        if (!ADMIN_TOKEN_ENTRY.test(entry.trim())) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["admin", "tokens"],
+            message: `entry ${index + 1} is not <read|admin>:<64 hex digits> (the SHA-256 of a token; see \`swiftboot token\`)`,
+          });
+        }
+      });
+    }),
+  );
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

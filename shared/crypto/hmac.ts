@@ -10,13 +10,11 @@ import { nodeCrypto } from "./node-crypto.ts";
 
 export type HmacAlgorithm = "sha1" | "sha256" | "sha512";
 
-/** True when HMACs can be computed synchronously. */
-export const hasSyncHmac = nodeCrypto !== undefined;
-
 /** HMAC digest, synchronously. Throws where node:crypto is missing (use hmacAsync there). */
 export function hmacSync(algorithm: HmacAlgorithm, key: string, message: string): Uint8Array {
-  if (nodeCrypto === undefined) throw new Error("node:crypto is not available; use hmacAsync");
-  return nodeCrypto.createHmac(algorithm, key).update(message, "utf8").digest();
+  const node = nodeCrypto();
+  if (node === undefined) throw new Error("node:crypto is not available; use hmacAsync");
+  return node.createHmac(algorithm, key).update(message, "utf8").digest();
 }
 
 const WEB_NAMES: Record<HmacAlgorithm, string> = {
@@ -32,7 +30,7 @@ export async function hmacAsync(
   key: string,
   message: string,
 ): Promise<Uint8Array> {
-  if (nodeCrypto !== undefined) return hmacSync(algorithm, key, message);
+  if (nodeCrypto() !== undefined) return hmacSync(algorithm, key, message);
   const cryptoKey = await crypto.subtle.importKey(
     "raw",
     encoder.encode(key),
@@ -56,7 +54,8 @@ export function timingSafeEqualStrings(a: string, b: string): boolean {
   const ab = encoder.encode(a);
   const bb = encoder.encode(b);
   if (ab.length !== bb.length) return false;
-  if (nodeCrypto !== undefined) return nodeCrypto.timingSafeEqual(ab, bb);
+  const node = nodeCrypto();
+  if (node !== undefined) return node.timingSafeEqual(ab, bb);
   let diff = 0;
   for (let i = 0; i < ab.length; i++) diff |= (ab[i] as number) ^ (bb[i] as number);
   return diff === 0;

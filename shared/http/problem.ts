@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { z } from "zod";
 import { type FieldProblem, fieldProblems } from "../model/index.ts";
 import { IllegalTransitionError } from "../model/transitions.ts";
 import {
@@ -14,6 +13,7 @@ import {
   UnknownImageError,
   VersionMismatchError,
 } from "../store/errors.ts";
+import type * as z from "../validation/zod.ts";
 import { RETRY_AFTER_SECONDS } from "./errors.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -108,7 +108,7 @@ export function validationProblem(errors: FieldProblem[]): ProblemError {
   });
 }
 
-export function zodProblem(error: z.ZodError): ProblemError {
+export function zodProblem(error: z.core.$ZodError): ProblemError {
   return validationProblem(fieldProblems(error));
 }
 

@@ -1,6 +1,6 @@
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
 import { describeProblems } from "../model/index.ts";
+import * as z from "../validation/zod.ts";
 
 /**
  * An import file: `images` and `nodes`, both optional lists. Records stay unvalidated here, so a
@@ -19,8 +19,8 @@ export class ImportDocumentError extends Error {
 }
 
 const documentSchema = z.strictObject({
-  images: z.array(z.unknown(), "must be a list of images").optional(),
-  nodes: z.array(z.unknown(), "must be a list of nodes").optional(),
+  images: z.optional(z.array(z.unknown(), "must be a list of images")),
+  nodes: z.optional(z.array(z.unknown(), "must be a list of nodes")),
 });
 
 export function parseImportDocument(text: string, format: ImportFormat): ImportDocument {

@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import { fieldProblems, type Image, imageSchema, type Node, nodeSchema } from "../model/index.ts";
 import {
   CorruptRecordError,
@@ -7,6 +6,7 @@ import {
   StoreUnavailableError,
 } from "../store/errors.ts";
 import type { AdminStore } from "../store/types.ts";
+import type * as z from "../validation/zod.ts";
 import type { ImportDocument } from "./document.ts";
 import { imageRefsOf } from "./image-refs.ts";
 import { sameRecord } from "./same-record.ts";
@@ -54,7 +54,7 @@ function recordLabel(list: "images" | "nodes", index: number, raw: unknown): str
   return name === undefined ? `${list}[${index}]` : `${list}[${index}] (${name})`;
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   return fieldProblems(error)
     .map(({ path, message }) =>
       // An unquoted 525400123456 or an all-digit id is a number in YAML: say how to fix it.

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../validation/zod.ts";
 
 /**
  * Identifiers that end up in URLs, DynamoDB keys, logs and iPXE scripts. They are kept to a
@@ -8,18 +8,20 @@ export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 export const idSchema = z
   .string()
-  .regex(
-    ID_PATTERN,
-    "must be 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit",
+  .check(
+    z.regex(
+      ID_PATTERN,
+      "must be 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit",
+    ),
   );
 
 /** Free text shown to people (names). Printable, single line; rendered through iPXE escaping. */
-export const nameSchema = z
-  .string()
-  .min(1, "must not be empty")
-  .max(200, "must be at most 200 characters")
+export const nameSchema = z.string().check(
+  z.minLength(1, "must not be empty"),
+  z.maxLength(200, "must be at most 200 characters"),
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters or newlines");
+  z.regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters or newlines"),
+);
 
 const MAC_HEX = /^[0-9a-f]{12}$/;
 
@@ -40,17 +42,23 @@ export function normalizeMac(input: string): string | undefined {
   return hex.match(/../g)?.join(":");
 }
 
-export const macSchema = z.string().transform((value, ctx) => {
-  const mac = normalizeMac(value);
-  if (mac === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: "must be a MAC address such as 52:54:00:ab:cd:ef, 52-54-00-ab-cd-ef or 525400abcdef",
-    });
-    return z.NEVER;
-  }
-  return mac;
-});
+/** A string stored in its canonical form (`normalize`), refused with `message` when it has none. */
+function canonicalString(normalize: (input: string) => string | undefined, message: string) {
+  return z.pipe(
+    z.string(),
+    z.transform((value: string, ctx) => {
+      const canonical = normalize(value);
+      if (canonical !== undefined) return canonical;
+      ctx.issues.push({ code: "custom", input: value, message });
+      return z.NEVER;
+    }),
+  );
+}
+
+export const macSchema = canonicalString(
+  normalizeMac,
+  "must be a MAC address such as 52:54:00:ab:cd:ef, 52-54-00-ab-cd-ef or 525400abcdef",
+);
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -60,17 +68,10 @@ export function normalizeUuid(input: string): string | undefined {
   return UUID_PATTERN.test(lower) ? lower : undefined;
 }
 
-export const uuidSchema = z.string().transform((value, ctx) => {
-  const uuid = normalizeUuid(value);
-  if (uuid === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: "must be a UUID such as 4c4c4544-0042-3510-8052-b4c04f384d32",
-    });
-    return z.NEVER;
-  }
-  return uuid;
-});
+export const uuidSchema = canonicalString(
+  normalizeUuid,
+  "must be a UUID such as 4c4c4544-0042-3510-8052-b4c04f384d32",
+);
 
 /** Values of iPXE's `${buildarch}`. */
 export const ARCHES = [

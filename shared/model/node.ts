@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { kernelArgsProblem } from "../ipxe/tokens.ts";
+import * as z from "../validation/zod.ts";
 import { archSchema, idSchema, macSchema, nameSchema, uuidSchema } from "./identifiers.ts";
 
 /**
@@ -32,24 +32,24 @@ export const BOOT_OPTIONS = ["netboot", "local"] as const;
 export type BootOption = (typeof BOOT_OPTIONS)[number];
 
 export const instanceImagesSchema = z.strictObject({
-  kernel: idSchema.optional(),
-  ramdisk: idSchema.optional(),
-  boot: z.enum(BOOT_OPTIONS).default("netboot"),
+  kernel: z.optional(idSchema),
+  ramdisk: z.optional(idSchema),
+  boot: z._default(z.enum(BOOT_OPTIONS), "netboot"),
 });
 
-export const kernelArgsSchema = z
-  .string()
-  .max(4096)
-  .superRefine((args, ctx) => {
+export const kernelArgsSchema = z.string().check(
+  z.maxLength(4096),
+  z.superRefine((args, ctx) => {
     const problem = kernelArgsProblem(args);
     if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  });
+  }),
+);
 
 /** Images used instead of the node's defaults when the booting firmware reports this arch. */
 export const archImagesSchema = z.strictObject({
-  deploy: kernelRamdiskSchema.optional(),
-  rescue: kernelRamdiskSchema.optional(),
-  instance: instanceImagesSchema.optional(),
+  deploy: z.optional(kernelRamdiskSchema),
+  rescue: z.optional(kernelRamdiskSchema),
+  instance: z.optional(instanceImagesSchema),
 });
 
 export const nodeSchema = z
@@ -58,32 +58,36 @@ export const nodeSchema = z
     name: nameSchema,
     macs: z
       .array(macSchema)
-      .min(1, "must list at least one MAC address")
-      .max(32, "must list at most 32 MAC addresses"),
-    uuid: uuidSchema.optional(),
+      .check(
+        z.minLength(1, "must list at least one MAC address"),
+        z.maxLength(32, "must list at most 32 MAC addresses"),
+      ),
+    uuid: z.optional(uuidSchema),
     state: provisionStateSchema,
-    deploy: kernelRamdiskSchema.optional(),
-    rescue: kernelRamdiskSchema.optional(),
-    instance: instanceImagesSchema.optional(),
-    kernel_args: kernelArgsSchema.optional(),
-    arch_images: z.partialRecord(archSchema, archImagesSchema).optional(),
+    deploy: z.optional(kernelRamdiskSchema),
+    rescue: z.optional(kernelRamdiskSchema),
+    instance: z.optional(instanceImagesSchema),
+    kernel_args: z.optional(kernelArgsSchema),
+    arch_images: z.optional(z.partialRecord(archSchema, archImagesSchema)),
   })
-  .superRefine((node, ctx) => {
-    const seen = new Set<string>();
-    node.macs.forEach((mac, i) => {
-      if (seen.has(mac)) {
-        ctx.addIssue({ code: "custom", path: ["macs", i], message: `duplicate MAC ${mac}` });
-      }
-      seen.add(mac);
-    });
-    if (node.instance?.boot === "netboot" && (!node.instance.kernel || !node.instance.ramdisk)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["instance"],
-        message: "boot: netboot needs both kernel and ramdisk",
+  .check(
+    z.superRefine((node, ctx) => {
+      const seen = new Set<string>();
+      node.macs.forEach((mac, i) => {
+        if (seen.has(mac)) {
+          ctx.addIssue({ code: "custom", path: ["macs", i], message: `duplicate MAC ${mac}` });
+        }
+        seen.add(mac);
       });
-    }
-  });
+      if (node.instance?.boot === "netboot" && (!node.instance.kernel || !node.instance.ramdisk)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["instance"],
+          message: "boot: netboot needs both kernel and ramdisk",
+        });
+      }
+    }),
+  );
 
 export type Node = z.output<typeof nodeSchema>;
 export type NodeInput = z.input<typeof nodeSchema>;

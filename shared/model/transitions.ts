@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../validation/zod.ts";
 import { PROVISION_STATES, type ProvisionState } from "./node.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
 import { ID_PATTERN } from "../model/index.ts";
+import * as z from "../validation/zod.ts";
 import { type BootRecord, bootRecordSchema } from "./boot-record.ts";
 import { call, type StoreContext } from "./context.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
@@ -49,7 +49,9 @@ export async function recordBoot(
   );
 }
 
-const bootCursorSchema = z.strictObject({ k: z.string().startsWith(BOOT_PREFIX).max(100) });
+const bootCursorSchema = z.strictObject({
+  k: z.string().check(z.startsWith(BOOT_PREFIX), z.maxLength(100)),
+});
 
 export async function listBoots(
   ctx: StoreContext,

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { idSchema, PROVISION_STATES } from "../model/index.ts";
+import * as z from "../validation/zod.ts";
 
 /**
  * One script served to a known node, as kept in its boot history: what was decided and when the
@@ -11,23 +11,23 @@ export const bootRecordSchema = z.strictObject({
   at: z.iso.datetime(),
   node: idSchema,
   /** The requesting address as the runtime saw it. */
-  client: z.string().max(100).optional(),
-  mac: z.string().max(17).optional(),
-  uuid: z.string().max(36).optional(),
-  arch: z.string().max(16).optional(),
-  platform: z.string().max(16).optional(),
-  attempt: z.int().min(0),
+  client: z.optional(z.string().check(z.maxLength(100))),
+  mac: z.optional(z.string().check(z.maxLength(17))),
+  uuid: z.optional(z.string().check(z.maxLength(36))),
+  arch: z.optional(z.string().check(z.maxLength(16))),
+  platform: z.optional(z.string().check(z.maxLength(16))),
+  attempt: z.int().check(z.minimum(0)),
   /** The node's provision state when served. */
-  state: z.enum(PROVISION_STATES).optional(),
+  state: z.optional(z.enum(PROVISION_STATES)),
   /** `boot` (kernel and ramdisk), `noboot` (a state that does not network boot), `error`. */
-  outcome: z.string().max(32),
-  purpose: z.string().max(32).optional(),
+  outcome: z.string().check(z.maxLength(32)),
+  purpose: z.optional(z.string().check(z.maxLength(32))),
   url_mode: z.enum(["swift", "artifacts"]),
-  kernel: z.string().max(128).optional(),
-  ramdisk: z.string().max(128).optional(),
+  kernel: z.optional(z.string().check(z.maxLength(128))),
+  ramdisk: z.optional(z.string().check(z.maxLength(128))),
   /** Unix seconds at which the script's download URLs stop working. */
-  expires_at: z.int().optional(),
-  reason: z.string().max(1000).optional(),
+  expires_at: z.optional(z.int()),
+  reason: z.optional(z.string().check(z.maxLength(1000))),
 });
 
 export type BootRecord = z.output<typeof bootRecordSchema>;

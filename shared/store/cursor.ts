@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../validation/zod.ts";
 import { InvalidCursorError } from "./errors.ts";
 
 /**
@@ -11,7 +11,7 @@ export function encodeCursor(value: unknown): string {
   return btoa(JSON.stringify(value)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-export function decodeCursor<S extends z.ZodType>(schema: S, cursor: string): z.output<S> {
+export function decodeCursor<S extends z.core.$ZodType>(schema: S, cursor: string): z.output<S> {
   let parsed: unknown;
   try {
     if (!/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) throw new Error("not base64url");
@@ -19,7 +19,7 @@ export function decodeCursor<S extends z.ZodType>(schema: S, cursor: string): z.
   } catch {
     throw new InvalidCursorError("cursor: not a cursor from a previous page of this listing");
   }
-  const result = schema.safeParse(parsed);
+  const result = z.safeParse(schema, parsed);
   if (!result.success) {
     throw new InvalidCursorError("cursor: not a cursor from a previous page of this listing");
   }
@@ -27,4 +27,4 @@ export function decodeCursor<S extends z.ZodType>(schema: S, cursor: string): z.
 }
 
 /** Cursor fields shared by the listings: the last id returned. */
-export const lastIdSchema = z.string().min(1).max(1024);
+export const lastIdSchema = z.string().check(z.minLength(1), z.maxLength(1024));

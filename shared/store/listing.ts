@@ -1,7 +1,7 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { EntityFormatter } from "dynamodb-toolbox/entity/actions/format";
-import { z } from "zod";
 import { type Image, type Node, PROVISION_STATES } from "../model/index.ts";
+import * as z from "../validation/zod.ts";
 import { call, formatOrCorrupt, type StoreContext } from "./context.ts";
 import { decodeCursor, encodeCursor, lastIdSchema } from "./cursor.ts";
 import { InvalidCursorError } from "./errors.ts";
@@ -59,9 +59,9 @@ async function queryPartition(
 }
 
 const nodeCursorSchema = z.strictObject({
-  s: z.enum(PROVISION_STATES).nullable(),
-  p: z.int().min(0),
-  k: lastIdSchema.optional(),
+  s: z.nullable(z.enum(PROVISION_STATES)),
+  p: z.int().check(z.minimum(0)),
+  k: z.optional(lastIdSchema),
 });
 
 export async function listNodes(ctx: StoreContext, query: NodeQuery): Promise<Page<Node>> {

@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import {
   describeProblems,
   type Image,
@@ -6,6 +5,7 @@ import {
   type Node,
   nodeSchema,
 } from "../model/index.ts";
+import * as z from "../validation/zod.ts";
 import { CorruptRecordError, InvalidRecordError } from "./errors.ts";
 
 /**
@@ -17,12 +17,12 @@ import { CorruptRecordError, InvalidRecordError } from "./errors.ts";
 export const nodeKey = (id: string) => `NODE#${id}`;
 export const imageKey = (id: string) => `IMAGE#${id}`;
 
-function check<S extends z.ZodType>(
+function check<S extends z.core.$ZodType>(
   schema: S,
   value: unknown,
   fail: (problems: string) => Error,
 ): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = z.safeParse(schema, value);
   if (!result.success) throw fail(describeProblems(result.error));
   return result.data;
 }

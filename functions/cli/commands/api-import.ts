@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import type {
   ImportDocument,
   ImportOutcome,
@@ -7,6 +6,7 @@ import type {
 } from "../../../shared/import/index.ts";
 import { sameRecord } from "../../../shared/import/same-record.ts";
 import { describeProblems, imageSchema, nodeSchema } from "../../../shared/model/index.ts";
+import * as z from "../../../shared/validation/zod.ts";
 import { type ApiClient, ApiFailure } from "./api-client.ts";
 
 /**
@@ -45,13 +45,13 @@ async function importOne(
   kind: "image" | "node",
   where: string,
   raw: unknown,
-  schema: z.ZodType,
+  schema: z.core.$ZodType,
   base: string,
 ): Promise<ImportRecordResult> {
   const fields = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
   const name = [fields.name, fields.id].find((v) => typeof v === "string" && v !== "");
   const record = name === undefined ? where : `${where} (${String(name)})`;
-  const parsed = schema.safeParse(raw);
+  const parsed = z.safeParse(schema, raw);
   if (!parsed.success) {
     return {
       kind,

@@ -1,24 +1,22 @@
 import { z } from "@hono/zod-openapi";
+import type * as core from "zod/v4/core";
 import { imageSchema, nodeSchema, provisionStateSchema } from "../../model/index.ts";
 import { provisionActionSchema } from "../../model/transitions.ts";
 import { bootRecordSchema } from "../../store/boot-record.ts";
+import { classic } from "./classic-schema.ts";
 
 /**
  * The admin API's schemas: the model's own zod schemas (so the API validates exactly what the
  * store accepts), named for the OpenAPI document, plus the envelopes around them.
  */
 
-/**
- * `.openapi()` for schemas created before @hono/zod-openapi extended zod (the model's, when the
- * model loads first): zod copies methods onto each schema as it is built, so older ones lack it.
- * Like the method, this returns a named copy and leaves the original alone.
- */
-function named<T extends z.ZodType>(
-  schema: T,
+/** A model schema (zod/mini) as a named classic schema, a component of the OpenAPI document. */
+function named<S extends core.$ZodType>(
+  schema: S,
   refId: string,
   metadata: { description: string },
-): T {
-  return z.ZodType.prototype.openapi.call(schema, refId, metadata) as T;
+) {
+  return classic(schema).openapi(refId, metadata);
 }
 
 export const MAX_PAGE_SIZE = 1000;
@@ -73,9 +71,7 @@ export const IdParams = z.object({
 });
 
 export const ActionParams = IdParams.extend({
-  action: z.ZodType.prototype.openapi.call(provisionActionSchema, {
-    param: { name: "action", in: "path" },
-  }) as typeof provisionActionSchema,
+  action: classic(provisionActionSchema).openapi({ param: { name: "action", in: "path" } }),
 });
 
 export const IfMatchHeaders = z.object({
@@ -107,9 +103,9 @@ export const PageQuery = z.strictObject(pageQuery);
 
 export const NodeListQuery = z.strictObject({
   ...pageQuery,
-  state: z.ZodType.prototype.openapi.call(provisionStateSchema.optional(), {
-    param: { name: "state", in: "query" },
-  }) as z.ZodOptional<typeof provisionStateSchema>,
+  state: classic(provisionStateSchema)
+    .optional()
+    .openapi({ param: { name: "state", in: "query" } }),
   mac: z
     .string()
     .max(64)

@@ -10,9 +10,9 @@ import {
 import { IpxeScript } from "../../ipxe/index.ts";
 import { imageIdsOf, type Node } from "../../model/index.ts";
 import type { BootStore } from "../../store/types.ts";
-import { recordBootInBackground } from "../admin/record-boot.ts";
 import { RETRY_AFTER_SECONDS, SCRIPT_HEADERS, scriptErrorResponse } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
+import { recordBootInBackground } from "./record-boot.ts";
 
 /**
  * The routes iPXE calls. Every answer is a script: iPXE shows nothing useful for a bare 404, and

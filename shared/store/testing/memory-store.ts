@@ -1,4 +1,3 @@
-import { z } from "zod";
 import {
   type Image,
   imageIdsOf,
@@ -7,6 +6,7 @@ import {
   normalizeUuid,
   PROVISION_STATES,
 } from "../../model/index.ts";
+import * as z from "../../validation/zod.ts";
 import { type BootRecord, bootRecordSchema } from "../boot-record.ts";
 import { decodeCursor, encodeCursor, lastIdSchema } from "../cursor.ts";
 import {
@@ -231,10 +231,10 @@ function check(
 }
 
 const listCursor = z.strictObject({
-  s: z.enum(PROVISION_STATES).nullable(),
+  s: z.nullable(z.enum(PROVISION_STATES)),
   k: lastIdSchema,
 });
-const bootCursor = z.strictObject({ seq: z.int().min(0) });
+const bootCursor = z.strictObject({ seq: z.int().check(z.minimum(0)) });
 
 /** Records by id after the cursor's; `filter` (the state) is bound into the cursor. */
 function paginate<T extends { id: string }>(

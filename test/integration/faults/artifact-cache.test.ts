@@ -324,7 +324,9 @@ describe("cache bucket down, silent, back; origin cut midway", () => {
       const fdsAfter = openFds();
       const where = JSON.stringify({ fdsBefore, fdsAfter, socketsPerRound: sockets });
       expect(fdsAfter.other, where).toBeLessThanOrEqual(fdsBefore.other);
-      expect((sockets.at(-1) as number) - (sockets[0] as number), where).toBeLessThanOrEqual(4);
+      // A pool may grow by a few connections between rounds when the machine is busy (seen: 13 to
+      // 18 once, then flat); a leak would add about 200 a round.
+      expect((sockets.at(-1) as number) - (sockets[0] as number), where).toBeLessThanOrEqual(10);
       expect(fdsAfter.sockets, where).toBeLessThanOrEqual(fdsBefore.sockets + 10);
       const growth = (memory.at(-1) as number) - (memory[0] as number);
       expect(growth, `retained bytes per round: ${memory.join(", ")}`).toBeLessThan(

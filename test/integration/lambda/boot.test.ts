@@ -9,19 +9,23 @@ import {
   UNKNOWN_MAC,
 } from "../../../events/fixtures.ts";
 import type { TestStore } from "../store/helpers.ts";
-import { buildForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
+import { buildResultsForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
 import { invokeBundle } from "./invoke.ts";
 import { seedSampleTable } from "./seed.ts";
 
 let bundle: string;
+let eagerInputs: string[];
 let db: TestStore;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  [{ boot: bundle }, db] = (await Promise.all([
-    buildForTest("boot"),
+  const [[built], seeded] = await Promise.all([
+    buildResultsForTest("boot"),
     seedSampleTable("lambda-boot"),
-  ])) as [{ boot: string }, TestStore];
+  ]);
+  if (built === undefined) throw new Error("the boot bundle was not built");
+  ({ file: bundle, eagerInputs } = built);
+  db = seeded;
   env = {
     SWIFTBOOT_STORE_TABLE: db.table,
     SWIFTBOOT_STORE_ENDPOINT: inject("dynamodbEndpoint"),
@@ -146,6 +150,43 @@ async function fakeSecretsService(secretString: string) {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, calls, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
+
+describe("what the boot bundle loads at import (its cold start, bench/cold-start.ts)", () => {
+  it("holds the boot routes, zod/mini and hono, and nothing that only other requests need", () => {
+    const loaded = (part: string) => eagerInputs.filter((input) => input.includes(part));
+    // Present: what every request needs (the check below would pass on an empty list otherwise).
+    expect(loaded("shared/http/routes/boot.ts")).toHaveLength(1);
+    expect(loaded("node_modules/zod/v4/mini/")).not.toEqual([]);
+    expect(loaded("node_modules/hono/")).not.toEqual([]);
+    // Absent: classic zod (shared/validation/zod.ts), the AWS SDK and dynamodb-toolbox (loaded
+    // with the store on first use), the artifact route and cache, and the admin API.
+    for (const part of [
+      "node_modules/zod/v4/classic/",
+      "node_modules/@aws-sdk/",
+      "node_modules/@smithy/",
+      "node_modules/dynamodb-toolbox/",
+      "node_modules/@hono/zod-openapi/",
+      "shared/http/routes/artifacts.ts",
+      "shared/cache/serve.ts",
+      "shared/http/admin/",
+    ]) {
+      expect(loaded(part), part).toEqual([]);
+    }
+  });
+
+  it("answers a misrouted artifact request with 421, naming the artifacts function", async () => {
+    const { results, logs } = await invokeBundle(bundle, [loadEvent("artifact-get")], {
+      ...env,
+      SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
+    });
+    expect(results[0]?.result.statusCode).toBe(421);
+    expect(results[0]?.result.body).toContain("route /v1/artifacts/* to the artifacts function");
+    expect(logs.find((l) => l.msg === "request")).toMatchObject({
+      status: 421,
+      refused: "misrouted",
+    });
+  });
+});
 
 describe("secrets at cold start", () => {
   const secret = JSON.stringify({
