@@ -56,30 +56,6 @@ const dropZodLocales: Plugin = {
   },
 };
 
-/** A module replaced by `contents` (resolved by exact path suffix). */
-function replaceModule(name: string, suffix: string, contents: string): Plugin {
-  return {
-    name,
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, async (args) => {
-        if (args.namespace !== "file" || args.pluginData === name) return undefined;
-        const resolved = await b.resolve(args.path, {
-          kind: args.kind,
-          importer: args.importer,
-          resolveDir: args.resolveDir,
-          pluginData: name,
-        });
-        return resolved.path.endsWith(suffix) ? { path: suffix, namespace: name } : undefined;
-      });
-      b.onLoad({ filter: /.*/, namespace: name }, () => ({
-        contents,
-        loader: "ts",
-        resolveDir: ROOT,
-      }));
-    },
-  };
-}
-
 /**
  * Lambda: credentials come from the environment only (functions/aws/lib/env-credentials.ts
  * says why), instead of the SDK's whole default chain and the STS/SSO clients it carries.
@@ -92,19 +68,6 @@ const envCredentialsOnly: Plugin = {
     }));
   },
 };
-
-/**
- * The boot, artifacts and warmer functions never serve the admin API (functions/aws/admin.ts
- * does; see lib/boot-view.ts), so its module, with @hono/zod-openapi and the OpenAPI generator,
- * is left out of their bundles. Calling it there is a bug, and says so.
- */
-const withoutAdminApi = replaceModule(
-  "without-admin-api",
-  "shared/http/admin/index.ts",
-  `export function adminApi(): never {
-    throw new Error("the admin API is not part of this bundle (functions/aws/admin.ts serves it)");
-  }`,
-);
 
 /**
  * ESM on Node: bundled CommonJS dependencies still call require() for built-ins, which an ES
@@ -141,9 +104,9 @@ const lambdaOptions: BuildOptions = {
  * the AWS SDK, about 350 KB) is imported on first use (functions/aws/lib/lazy-store.ts), goes to
  * chunks loaded only then. esbuild does not keep the evaluation order of modules across chunks
  * (shared chunks run first), which breaks order-dependent module side effects: @hono/zod-openapi
- * extends zod's prototypes, and schemas built before it lack `.openapi`. The boot bundle leaves
- * the admin API out (withoutAdminApi), so it has no such effect; the other functions load their
- * store at start anyway and stay one file each (plus the secret reader).
+ * extends zod's prototypes, and schemas built before it lack `.openapi`. The boot function does
+ * not mount the admin API (functions/aws/boot.ts), so it has no such effect; the other functions
+ * load their store at start anyway and stay one file each (plus the secret reader).
  */
 const SPLIT: ReadonlySet<LambdaName> = new Set(["boot"]);
 const splitOptions: BuildOptions = {
@@ -216,7 +179,6 @@ export async function buildBundles(options: BuildBundlesOptions = {}): Promise<B
   for (const [name, entry] of Object.entries(LAMBDA_FUNCTIONS) as [LambdaName, string][]) {
     if (!wanted(name)) continue;
     const plugins = [dropZodLocales, envCredentialsOnly];
-    if (name !== "admin") plugins.push(withoutAdminApi);
     jobs.push(
       one(name, join(outdir, "aws", name, "index.mjs"), {
         ...lambdaOptions,

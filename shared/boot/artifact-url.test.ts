@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
+  type ArtifactKeys,
   artifactContentId,
   artifactFileName,
   artifactPath,
@@ -24,7 +25,14 @@ function signed(imageId = "ipa-kernel", expires = NOW + 300) {
   );
 }
 
-function check(url: URL, { key = SIGNING_KEY, now = NOW, method = "GET" } = {}) {
+function check(
+  url: URL,
+  {
+    key = SIGNING_KEY as ArtifactKeys,
+    now = NOW,
+    method = "GET",
+  }: { key?: ArtifactKeys; now?: number; method?: string } = {},
+) {
   return verifyArtifactUrl(url.pathname, url.searchParams, key, now, method);
 }
 
@@ -52,9 +60,33 @@ describe("verifyArtifactUrl", () => {
         contentId: CONTENT,
         fileName: "deploy.kernel",
         expires: NOW + 300,
+        signedWith: "current",
       });
     }
     expect(check(signed(), { now: NOW + 300 }).ok).toBe(true);
+  });
+
+  it("during a rotation, accepts URLs signed with the previous key, and says so", () => {
+    const rotated = { current: "the-new-signing-key-0123", previous: SIGNING_KEY };
+    expect(check(signed(), { key: rotated })).toMatchObject({ ok: true, signedWith: "previous" });
+    // Without the previous key, the same URL is refused; a third key is refused either way.
+    expect(check(signed(), { key: { current: rotated.current } })).toEqual({
+      ok: false,
+      status: 403,
+      reason: "bad signature",
+    });
+    expect(
+      check(signed(), { key: { current: "a-third-key-0123456789", previous: rotated.current } }),
+    ).toMatchObject({ ok: false, reason: "bad signature" });
+    // Expiry still applies to URLs of the previous key.
+    expect(check(signed(), { key: rotated, now: NOW + 301 })).toMatchObject({
+      ok: false,
+      reason: "expired",
+    });
+    // A URL of the current key is reported as such while a previous key is configured.
+    expect(
+      check(signed(), { key: { current: SIGNING_KEY, previous: "old-key-0123456789ab" } }),
+    ).toMatchObject({ ok: true, signedWith: "current" });
   });
 
   it("accepts an image id with : whether or not it arrives encoded", () => {

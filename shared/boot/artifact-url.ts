@@ -90,8 +90,20 @@ function artifactSignature(key: string, expires: string, path: string): string {
 }
 
 export type ArtifactUrlCheck =
-  | { ok: true; imageId: string; contentId: string; fileName: string; expires: number }
+  | {
+      ok: true;
+      imageId: string;
+      contentId: string;
+      fileName: string;
+      expires: number;
+      /** Which key signed it: the current one, or the one a rotation retired. */
+      signedWith: "current" | "previous";
+    }
   | { ok: false; status: 401 | 403; reason: ArtifactUrlRefusal };
+
+/** The keys an artifact URL may be signed with: `artifacts.signing_key`, and during a rotation
+ * `artifacts.previous_signing_key`. A bare string is the current key alone. */
+export type ArtifactKeys = string | { current: string; previous?: string | undefined };
 
 /**
  * 401 when the URL lacks a usable signature or has run out (a fresh script fixes it), 403 when
@@ -112,12 +124,13 @@ export interface QueryParams {
 
 /**
  * Checks an artifact request. `pathname` is the URL's path as received (still percent-encoded),
- * `now` is Unix time in seconds. Only GET and HEAD are ever allowed.
+ * `now` is Unix time in seconds. Only GET and HEAD are ever allowed. With a previous key, a URL
+ * signed with either key is accepted until it expires, so a key rotation costs no retries.
  */
 export function verifyArtifactUrl(
   pathname: string,
   searchParams: QueryParams,
-  key: string,
+  keys: ArtifactKeys,
   now: number,
   method: string,
 ): ArtifactUrlCheck {
@@ -139,9 +152,16 @@ export function verifyArtifactUrl(
   }
   if (now > Number(expires)) return refuse(401, "expired");
 
-  const expected = artifactSignature(key, expires, artifactPath(imageId, contentId, fileName));
-  if (!timingSafeEqualStrings(sig, expected)) return refuse(403, "bad signature");
-  return { ok: true, imageId, contentId, fileName, expires: Number(expires) };
+  const { current, previous } = typeof keys === "string" ? { current: keys } : keys;
+  const path = artifactPath(imageId, contentId, fileName);
+  // Both keys are always tried, so the time taken does not say which one signed the URL.
+  const byCurrent = timingSafeEqualStrings(sig, artifactSignature(current, expires, path));
+  const byPrevious =
+    previous !== undefined &&
+    timingSafeEqualStrings(sig, artifactSignature(previous, expires, path));
+  if (!byCurrent && !byPrevious) return refuse(403, "bad signature");
+  const signedWith = byCurrent ? "current" : "previous";
+  return { ok: true, imageId, contentId, fileName, expires: Number(expires), signedWith };
 }
 
 function refuse(status: 401 | 403, reason: ArtifactUrlRefusal): ArtifactUrlCheck {

@@ -57,6 +57,40 @@ describe("constant-time comparisons", () => {
     );
   });
 
+  it("with a previous key, compares with both keys' signatures, whichever matches", () => {
+    const previous = "compare-previous-key-0123456789";
+    for (const [signer, ok] of [
+      [KEY, true],
+      [previous, true],
+      ["compare-other-key-0123456789", false],
+    ] as const) {
+      compared.calls.length = 0;
+      const url = new URL(
+        signArtifactUrl({
+          baseUrl: "http://b",
+          imageId: "ipa-kernel",
+          contentId: "0123456789abcdef0123456789abcdef",
+          fileName: "deploy.kernel",
+          expires: NOW + 60,
+          key: signer,
+        }),
+      );
+      const sig = url.searchParams.get("sig") as string;
+      const check = verifyArtifactUrl(
+        url.pathname,
+        url.searchParams,
+        { current: KEY, previous },
+        NOW,
+        "GET",
+      );
+      expect(check.ok).toBe(ok);
+      // No early exit: the time taken does not tell which key signed the URL.
+      expect(compared.calls).toHaveLength(2);
+      expect(compared.calls.map(([presented]) => presented)).toEqual([sig, sig]);
+      expect(compared.calls[0]?.[1]).not.toBe(compared.calls[1]?.[1]);
+    }
+  });
+
   it("the admin API compares a token's hash with every configured hash, in constant time", async () => {
     const tokens = ["sbt_read-token-0123456789", "sbt_admin-token-0123456789"];
     const entries = [
@@ -87,7 +121,8 @@ describe("constant-time comparisons", () => {
       expect(text, file).not.toMatch(/\.localeCompare\(|Buffer\.compare\(/);
     }
     const artifactUrl = readFileSync(new URL("./artifact-url.ts", import.meta.url), "utf8");
-    expect(artifactUrl).toMatch(/timingSafeEqualStrings\(sig, expected\)/);
+    expect(artifactUrl).toMatch(/timingSafeEqualStrings\(sig, artifactSignature\(current,/);
+    expect(artifactUrl).toMatch(/timingSafeEqualStrings\(sig, artifactSignature\(previous,/);
     // The route never checks signatures itself: it calls verifyArtifactUrl.
     const route = readFileSync(new URL("../http/routes/artifacts.ts", import.meta.url), "utf8");
     expect(route).toMatch(/verifyArtifactUrl\(/);

@@ -53,6 +53,37 @@ describe("parseConfig", () => {
     expect(c.ipxe.public_url).toBe("http://boot.example:8080");
   });
 
+  it("takes a previous artifact signing key for rotations: a secret, new, never alone", () => {
+    const previous = "the-retired-key-0123456789";
+    const c = parseConfig({ env: { ...ok, SWIFTBOOT_ARTIFACTS_PREVIOUS_SIGNING_KEY: previous } });
+    expect(c.artifacts.previous_signing_key).toBe(previous);
+    expect(secretsOf(c)).toContain(previous);
+    expect(redactConfig(c).artifacts?.previous_signing_key).toBe("[redacted]");
+
+    const same = problemsOf(() =>
+      parseConfig({ env: { ...ok, SWIFTBOOT_ARTIFACTS_PREVIOUS_SIGNING_KEY: KEY } }),
+    );
+    expect(same).toEqual([
+      "SWIFTBOOT_ARTIFACTS_PREVIOUS_SIGNING_KEY (artifacts.previous_signing_key): is the same as artifacts.signing_key (a rotation needs a new key)",
+    ]);
+    const alone = problemsOf(() =>
+      parseConfig({
+        env: {
+          SWIFTBOOT_IPXE_USE_SWIFT: "true",
+          SWIFTBOOT_SWIFT_ENDPOINT_URL: "http://swift:8080",
+          SWIFTBOOT_SWIFT_ACCOUNT: "AUTH_test",
+          SWIFTBOOT_SWIFT_TEMP_URL_KEY: "swift-temp-url-key-0123",
+          SWIFTBOOT_ARTIFACTS_PREVIOUS_SIGNING_KEY: previous,
+        },
+      }),
+    );
+    expect(alone).toEqual([
+      "SWIFTBOOT_ARTIFACTS_PREVIOUS_SIGNING_KEY (artifacts.previous_signing_key): is set without artifacts.signing_key (the current key)",
+    ]);
+    // Neither message carries a key.
+    expect([...same, ...alone].join(" ")).not.toMatch(new RegExp(`${KEY}|${previous}`));
+  });
+
   it("lets the environment override the config file", () => {
     const c = parseConfig({
       env: { ...ok, SWIFTBOOT_IPXE_RETRIES: "1" },

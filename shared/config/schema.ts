@@ -76,6 +76,9 @@ export const groups = {
     signing_key: secret(
       "HMAC key for swiftboot's own artifact URLs (`/v1/artifacts/...`). Required when `ipxe.use_swift` is false; `npm start` generates and keeps one under `local.data_dir`. Never logged.",
     ),
+    previous_signing_key: secret(
+      "The key `signing_key` replaced, during a rotation: artifact URLs signed with it are still accepted until they expire, so machines booting meanwhile need no retry. Remove it once `url_duration` has passed (request logs show `signed_with: previous` until then). Never logged.",
+    ),
     url_duration: int(300, 1, 86_400, "Seconds an artifact URL stays valid."),
   }),
   cache: z.strictObject({
@@ -196,6 +199,20 @@ export const configSchema = z
           code: "custom",
           path: ["artifacts", "signing_key"],
           message: "is required when ipxe.use_swift is false (artifact URLs are signed with it)",
+        });
+      }
+      const { signing_key, previous_signing_key } = config.artifacts;
+      if (previous_signing_key !== undefined && signing_key === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["artifacts", "previous_signing_key"],
+          message: "is set without artifacts.signing_key (the current key)",
+        });
+      } else if (previous_signing_key !== undefined && previous_signing_key === signing_key) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["artifacts", "previous_signing_key"],
+          message: "is the same as artifacts.signing_key (a rotation needs a new key)",
         });
       }
       // Entries are checked by position, never echoed: the list is a secret.

@@ -30,6 +30,7 @@ export function artifactRoutes(
 ) {
   const { config, store, now } = deps;
   const signingKey = config.artifacts.signing_key;
+  const previousKey = config.artifacts.previous_signing_key;
   const defaultContainer = config.swift.container;
   const server = deps.cache === undefined ? undefined : makeServer(deps);
 
@@ -42,7 +43,8 @@ export function artifactRoutes(
     if (signingKey === undefined) return textResponse(404, "artifact URLs are not enabled");
     const url = new URL(c.req.url);
     const nowSeconds = Math.floor(now() / 1000);
-    const check = verifyArtifactUrl(url.pathname, url.searchParams, signingKey, nowSeconds, method);
+    const keys = { current: signingKey, previous: previousKey };
+    const check = verifyArtifactUrl(url.pathname, url.searchParams, keys, nowSeconds, method);
     const fields = c.get("logFields");
     if (!check.ok) {
       fields.refused = check.reason;
@@ -50,6 +52,8 @@ export function artifactRoutes(
     }
     fields.image = check.imageId;
     fields.content_id = check.contentId;
+    // Until no request shows "previous", the retired key is still in use (docs/operations.md).
+    if (check.signedWith === "previous") fields.signed_with = "previous";
 
     try {
       const image = (await store.getImages([check.imageId])).get(check.imageId);

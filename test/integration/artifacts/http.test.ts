@@ -94,6 +94,53 @@ describe("signatures", () => {
     }
   });
 
+  it("a key rotation: URLs of the previous key work until they expire, with it configured", async () => {
+    const NEW_KEY = "the-rotated-in-signing-key-0123";
+    // A machine fetched its script before the rotation: its URL is signed with the old key.
+    const old = new URL(artifactUrl(server.url, img));
+    const rotated = await startTestServer(
+      db.store,
+      {
+        SWIFTBOOT_ARTIFACTS_SIGNING_KEY: NEW_KEY,
+        SWIFTBOOT_ARTIFACTS_PREVIOUS_SIGNING_KEY: SIGNING_KEY,
+      },
+      { cache: cache.cache },
+    );
+    const withoutPrevious = await startTestServer(
+      db.store,
+      { SWIFTBOOT_ARTIFACTS_SIGNING_KEY: NEW_KEY },
+      { cache: cache.cache },
+    );
+    try {
+      const served = await download(`${rotated.url}${old.pathname}${old.search}`);
+      expect(served.status).toBe(200);
+      expect(sha256(served.bytes as Uint8Array)).toBe(sha256(BYTES));
+      expect(rotated.logs().find((l) => l.msg === "request")).toMatchObject({
+        status: 200,
+        signed_with: "previous",
+      });
+      // New URLs are signed with the new key, and logged without `signed_with`.
+      const fresh = await download(artifactUrl(rotated.url, img, { key: NEW_KEY }), {
+        method: "HEAD",
+      });
+      expect(fresh.status).toBe(200);
+      expect(rotated.logs().filter((l) => l.msg === "request")[1]).not.toHaveProperty(
+        "signed_with",
+      );
+      // Without the previous key, the old URL is refused (the script's retry gets a new one).
+      const refused = await download(`${withoutPrevious.url}${old.pathname}${old.search}`);
+      expect(refused.status).toBe(403);
+      // Neither key reaches a log line.
+      for (const raw of [...rotated.rawLogs, ...withoutPrevious.rawLogs]) {
+        expect(raw).not.toContain(SIGNING_KEY);
+        expect(raw).not.toContain(NEW_KEY);
+      }
+    } finally {
+      await rotated.close();
+      await withoutPrevious.close();
+    }
+  });
+
   it("only GET and HEAD are served", async () => {
     const res = await fetch(artifactUrl(server.url, img), { method: "POST" });
     expect(res.status).toBe(405);

@@ -89,6 +89,17 @@ describe("artifacts bundle, invoked with the sample events", () => {
     expect(requests[1]).toMatchObject({ CacheHits: 1 });
   });
 
+  it("never serves the admin API, even with admin tokens configured (its URL is open)", async () => {
+    const { results } = await invokeBundle(
+      bundle,
+      [loadEvent("admin-list-nodes")],
+      { ...env(), SWIFTBOOT_ADMIN_TOKENS: `admin:${"a".repeat(64)}` },
+      { streaming: true },
+    );
+    expect(results[0]?.result.statusCode).toBe(404);
+    expect(bodyText(results[0]?.result ?? {})).toBe("not found\n");
+  });
+
   it("refuses a tampered signature with 403", async () => {
     const event = loadEvent("artifact-get") as { rawQueryString: string };
     event.rawQueryString = event.rawQueryString.replace(/sig=./, "sig=0");

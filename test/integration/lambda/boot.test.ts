@@ -174,6 +174,16 @@ describe("what the boot bundle loads at import (its cold start, bench/cold-start
     }
   });
 
+  it("never serves the admin API, even with admin tokens configured (its URL is open)", async () => {
+    const { results } = await invokeBundle(bundle, [loadEvent("admin-list-nodes")], {
+      ...env,
+      SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
+      SWIFTBOOT_ADMIN_TOKENS: `admin:${"a".repeat(64)}`,
+    });
+    expect(results[0]?.result.statusCode).toBe(404);
+    expect(results[0]?.result.body).toBe("not found\n");
+  });
+
   it("answers a misrouted artifact request with 421, naming the artifacts function", async () => {
     const { results, logs } = await invokeBundle(bundle, [loadEvent("artifact-get")], {
       ...env,
