@@ -98,18 +98,20 @@ describe("signatures", () => {
     const NEW_KEY = "the-rotated-in-signing-key-0123";
     // A machine fetched its script before the rotation: its URL is signed with the old key.
     const old = new URL(artifactUrl(server.url, img));
+    // A cache of its own, so that the later tests still meet this image uncached.
+    const own = await tempCache();
     const rotated = await startTestServer(
       db.store,
       {
         SWIFTBOOT_ARTIFACTS_SIGNING_KEY: NEW_KEY,
         SWIFTBOOT_ARTIFACTS_PREVIOUS_SIGNING_KEY: SIGNING_KEY,
       },
-      { cache: cache.cache },
+      { cache: own.cache },
     );
     const withoutPrevious = await startTestServer(
       db.store,
       { SWIFTBOOT_ARTIFACTS_SIGNING_KEY: NEW_KEY },
-      { cache: cache.cache },
+      { cache: own.cache },
     );
     try {
       const served = await download(`${rotated.url}${old.pathname}${old.search}`);
@@ -138,6 +140,7 @@ describe("signatures", () => {
     } finally {
       await rotated.close();
       await withoutPrevious.close();
+      await own.remove();
     }
   });
 
