@@ -85,4 +85,30 @@ describe("FsCache specifics", () => {
     expect(await cache.sweepTemp()).toBe(1);
     expect((await readdir(dir)).sort()).toEqual([".abc.ba9876543210.tmp", ".abc.meta.json", "abc"]);
   });
+
+  it("expires entries filled before the cut-off, data and sidecar together, and only those", async () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const oldBytes = pseudoRandom(1000, 5);
+    const newBytes = pseudoRandom(1000, 6);
+    await put("artifacts/img:5/old", oldBytes);
+    await put("artifacts/img:5/new", newBytes);
+    const dir = join(root, "artifacts", "img:5");
+    const filled = new Date(Date.now() - 31 * DAY);
+    await utimes(join(dir, "old"), filled, filled);
+    const temp = join(dir, ".old.0123456789ab.tmp"); // a fill in progress is not an entry
+    await writeFile(temp, "x");
+    await utimes(temp, filled, filled);
+    // A reader holding the old entry open keeps reading after it expires.
+    const reading = await cache.get("artifacts/img:5/old");
+
+    expect(await cache.expire(30 * DAY)).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual([".new.meta.json", ".old.0123456789ab.tmp", "new"]);
+    expect(await cache.head("artifacts/img:5/old")).toBeUndefined();
+    expect(await readAll((await cache.get("artifacts/img:5/new"))?.body)).toEqual(newBytes);
+    expect(await readAll(reading?.body)).toEqual(oldBytes);
+    // Filled again on its next miss, it is a fresh entry.
+    await put("artifacts/img:5/old", oldBytes);
+    expect(await cache.expire(30 * DAY)).toBe(0);
+    expect(await cache.head("artifacts/img:5/old")).toMatchObject({ size: 1000 });
+  });
 });

@@ -231,6 +231,41 @@ export class FsCache implements ArtifactCache {
     return removed;
   }
 
+  /**
+   * Removes the entries filled more than `maxAgeMs` before `now`, as the buckets' lifecycle rules
+   * expire theirs (docs/artifacts.md): keys are content-addressed, so an old image version is
+   * never read again, and an entry still in use is simply filled again on its next miss. A
+   * download reading a removed file goes on (an open file outlives its name). A fill that
+   * replaces an entry just as it is removed costs at most one more fill: data and sidecar go
+   * together, never leaving one that reads wrong. Returns how many entries it removed.
+   */
+  async expire(maxAgeMs: number, now = Date.now()): Promise<number> {
+    let removed = 0;
+    const cutoff = now - maxAgeMs;
+    const walk = async (dir: string): Promise<void> => {
+      let entries: import("node:fs").Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (!entry.name.startsWith(".")) {
+          const info = await stat(path).catch(() => undefined);
+          if (info === undefined || info.mtimeMs >= cutoff) continue;
+          // Data first, as delete() does: a sidecar without data is a miss.
+          await rm(path, { force: true });
+          await rm(join(dir, `.${entry.name}.meta.json`), { force: true });
+          removed++;
+        }
+      }
+    };
+    await walk(this.root);
+    return removed;
+  }
+
   #paths(key: string) {
     assertCacheKey(key);
     const data = join(this.root, ...key.split("/"));

@@ -10,7 +10,7 @@ import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
 import type { AdminStore } from "../../shared/store/index.ts";
 import { loadLocalConfig } from "./config.ts";
 import { demoArtifactResponse, demoOriginFetch } from "./demo-artifacts.ts";
-import { openFsCache } from "./fs-cache.ts";
+import { type FsCache, openFsCache } from "./fs-cache.ts";
 import { openLocalStore } from "./store.ts";
 
 /**
@@ -49,6 +49,7 @@ export async function main(): Promise<void> {
   // Cache mode: artifacts are cached under the data directory (see docs/artifacts.md).
   const cacheDir = join(config.local.data_dir, "cache");
   const cache = config.ipxe.use_swift ? undefined : await openFsCache(cacheDir);
+  if (cache !== undefined) expireCachePeriodically(cache, config.local.cache_expiry_days, logger);
   const app = createApp({
     config,
     store: local.store,
@@ -100,6 +101,23 @@ export async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** `local.cache_expiry_days`: expired files go at start and then every hour (0: never). */
+function expireCachePeriodically(cache: FsCache, days: number, logger: Logger): void {
+  if (days === 0) return;
+  const expire = async () => {
+    try {
+      const removed = await cache.expire(days * 24 * HOUR_MS);
+      if (removed > 0) logger.info("artifact cache expired", { removed, days });
+    } catch (error) {
+      logger.warn("artifact cache expiry failed", { error: String(error) });
+    }
+  };
+  void expire();
+  setInterval(() => void expire(), HOUR_MS).unref();
 }
 
 /** The admin API is served on this server when tokens are configured (docs/admin-api.md). */

@@ -150,6 +150,12 @@ export const groups = {
       ".data",
       "Directory for local state: DynamoDB Local's data, the generated artifact key and the artifact cache (`<data_dir>/cache`).",
     ),
+    cache_expiry_days: int(
+      30,
+      0,
+      3650,
+      "Days a file of the local artifact cache is kept after it was filled, like the buckets' lifecycle rules: an expired file is filled again on its next miss. Checked at start and hourly; 0 keeps files forever.",
+    ),
   }),
   log: z.strictObject({
     level: oneOf(["debug", "info", "warn", "error"] as const, "info", "Lowest level written."),

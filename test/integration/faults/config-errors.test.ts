@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -164,5 +164,37 @@ describe("npm start with bad configuration", () => {
       expect(code === 0 || signal === "SIGTERM").toBe(true);
     }
     expect(await listening(port)).toBe(false);
+  }, 60_000);
+
+  it("expires local cache files older than local.cache_expiry_days at start, and only those", async () => {
+    const port = await freePort();
+    const dataDir = await mkdtemp(join(dataRoot, "data-"));
+    const dir = join(dataDir, "cache", "artifacts", "img");
+    await mkdir(dir, { recursive: true });
+    for (const name of ["old", "new"]) {
+      await writeFile(join(dir, name), name);
+      await writeFile(join(dir, `.${name}.meta.json`), "{}");
+    }
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    await utimes(join(dir, "old"), twoDaysAgo, twoDaysAgo);
+    const server = spawnServer({
+      SWIFTBOOT_ARTIFACTS_SIGNING_KEY: "a-long-enough-artifact-key-0123",
+      SWIFTBOOT_SERVER_PORT: String(port),
+      SWIFTBOOT_LOCAL_DATA_DIR: dataDir,
+      SWIFTBOOT_LOCAL_CACHE_EXPIRY_DAYS: "1",
+      SWIFTBOOT_STORE_ENDPOINT: inject("dynamodbEndpoint"),
+      SWIFTBOOT_STORE_TABLE: db.table,
+    });
+    try {
+      await waitForListening(server);
+      const deadline = Date.now() + 10_000;
+      while (!server.stdout().includes('"msg":"artifact cache expired"') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(server.stdout()).toMatch(/"msg":"artifact cache expired","removed":1,"days":1/);
+      expect((await readdir(dir)).sort()).toEqual([".new.meta.json", "new"]);
+    } finally {
+      await server.stop();
+    }
   }, 60_000);
 });
