@@ -138,6 +138,7 @@ describe("functions", () => {
       const variables = (resource(id).Properties as { Environment: { Variables: Json } })
         .Environment.Variables;
       expect(variables.SWIFTBOOT_SECRETS_ARN).toEqual({ Ref: expect.stringMatching(/^Secrets/) });
+      expect(variables.SWIFTBOOT_SECRETS_MAX_AGE).toBe("300");
       for (const name of Object.keys(variables)) {
         expect(name).not.toMatch(/SIGNING_KEY|TEMP_URL_KEY|TOKENS/);
       }

@@ -60,8 +60,11 @@ export class SwiftbootStack extends Stack {
       SWIFTBOOT_SWIFT_TEMP_URL_DURATION: params.tempUrlDuration.valueAsString,
       SWIFTBOOT_ARTIFACTS_URL_DURATION: params.artifactUrlDuration.valueAsString,
       SWIFTBOOT_LOG_LEVEL: params.logLevel.valueAsString,
-      // Secrets are read from here at cold start, never put in the environment.
+      // Secrets are read from here at cold start, never put in the environment, and read again
+      // every SWIFTBOOT_SECRETS_MAX_AGE seconds, so a rotated key or a revoked token reaches
+      // running environments within that (functions/aws/lib/environment-app.ts).
       SWIFTBOOT_SECRETS_ARN: secret.secretArn,
+      SWIFTBOOT_SECRETS_MAX_AGE: "300",
       // Empty (AWS's endpoint). Declared so that `sam local --env-vars` can point a function at
       // DynamoDB Local: SAM only passes variables the template declares.
       SWIFTBOOT_STORE_ENDPOINT: "",

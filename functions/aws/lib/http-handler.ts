@@ -7,8 +7,9 @@ import type { Context, Hono } from "hono";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
 import { type Config, ConfigError, secretsOf } from "../../../shared/config/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
-import { loadLambdaConfig } from "./config.ts";
-import { createLambdaLogger } from "./logger.ts";
+import { lambdaConfig } from "./config.ts";
+import { lambdaEnvironmentApp } from "./environment-app.ts";
+import { createLambdaLogger, logWithoutLogger } from "./logger.ts";
 
 /** What an entry point builds its app from, once per execution environment. */
 export interface LambdaRuntime {
@@ -27,13 +28,14 @@ export type FunctionUrlHandler = (
   context: LambdaContext,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** Configuration, logger, then the entry point's app: once per execution environment. */
+/** Configuration (with the secret's text), logger, then the entry point's app. */
 export async function buildApp(
   fn: string,
   build: (runtime: LambdaRuntime) => AnyHono | Promise<AnyHono>,
   env: AnyEnv,
+  secretText: string | undefined,
 ): Promise<AnyHono> {
-  const config = await loadLambdaConfig(env as Record<string, string | undefined>);
+  const config = lambdaConfig(env as Record<string, string | undefined>, secretText);
   const logger = createLambdaLogger({
     level: config.log.level,
     secrets: secretsOf(config),
@@ -53,6 +55,7 @@ let currentRequestId: string | undefined;
 export const setRequestId = (id: string | undefined): void => {
   currentRequestId = id;
 };
+export const getRequestId = (): string | undefined => currentRequestId;
 const background: Promise<unknown>[] = [];
 
 /**
@@ -89,31 +92,32 @@ export function createHttpHandler(
   build: (runtime: LambdaRuntime) => AnyHono | Promise<AnyHono>,
   env: AnyEnv = process.env,
 ): FunctionUrlHandler {
-  let ready: Promise<FunctionUrlHandler> | undefined;
-  const start = async (): Promise<FunctionUrlHandler> => {
-    const app = await buildApp(fn, build, env);
-    const appHandler = handle(withWaitUntil(app));
-    return async (event, context) => {
-      try {
-        // @types/aws-lambda and hono describe the same payload 2.0 event with different types.
-        return (await appHandler(
-          event as unknown as LambdaEvent,
-          context,
-        )) as APIGatewayProxyStructuredResultV2;
-      } finally {
-        await settleBackgroundWork();
-      }
-    };
-  };
+  const app = lambdaEnvironmentApp(
+    fn,
+    env,
+    () => currentRequestId,
+    async (secretText): Promise<FunctionUrlHandler> => {
+      const appHandler = handle(withWaitUntil(await buildApp(fn, build, env, secretText)));
+      return async (event, context) => {
+        try {
+          // @types/aws-lambda and hono describe the same payload 2.0 event with different types.
+          return (await appHandler(
+            event as unknown as LambdaEvent,
+            context,
+          )) as APIGatewayProxyStructuredResultV2;
+        } finally {
+          await settleBackgroundWork();
+        }
+      };
+    },
+  );
 
   return async (event, lambdaContext) => {
     currentRequestId = lambdaContext?.awsRequestId;
     let handler: FunctionUrlHandler;
     try {
-      ready ??= start();
-      handler = await ready;
+      handler = await app.get();
     } catch (error) {
-      ready = undefined;
       return startFailure(fn, error);
     }
     return handler(event, lambdaContext);
@@ -122,18 +126,7 @@ export function createHttpHandler(
 
 export function startFailure(fn: string, error: unknown): APIGatewayProxyStructuredResultV2 {
   const permanent = error instanceof ConfigError;
-  // No logger exists yet (its level comes from the configuration). The message cannot hold a
-  // secret: ConfigError names options, not values, and SecretsError names the ARN.
-  process.stdout.write(
-    `${JSON.stringify({
-      time: new Date().toISOString(),
-      level: "error",
-      msg: "start failed",
-      fn,
-      request_id: currentRequestId,
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-    })}\n`,
-  );
+  logWithoutLogger("error", "start failed", { fn, request_id: currentRequestId }, error);
   return {
     statusCode: permanent ? 500 : 503,
     headers: {

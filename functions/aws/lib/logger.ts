@@ -43,3 +43,25 @@ export function createLambdaLogger(options: LambdaLoggerOptions): Logger {
       inner[level](msg, decorate(msg, fields));
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
+
+/**
+ * A log line written without the app's logger: at a failed start none exists yet (its level comes
+ * from the configuration), and a failed secret refresh concerns the configuration itself. The
+ * error cannot hold a secret: ConfigError names options, not values, and SecretsError names the ARN.
+ */
+export function logWithoutLogger(
+  level: "warn" | "error",
+  msg: string,
+  fields: { fn: string; request_id: string | undefined },
+  error: unknown,
+): void {
+  process.stdout.write(
+    `${JSON.stringify({
+      time: new Date().toISOString(),
+      level,
+      msg,
+      ...fields,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    })}\n`,
+  );
+}

@@ -1,9 +1,11 @@
 import type { Context as LambdaContext, LambdaFunctionURLEvent } from "aws-lambda";
 import { streamHandle } from "hono/aws-lambda";
+import { lambdaEnvironmentApp } from "./environment-app.ts";
 import {
   type AnyEnv,
   type AnyHono,
   buildApp,
+  getRequestId,
   type LambdaRuntime,
   setRequestId,
   settleBackgroundWork,
@@ -34,25 +36,30 @@ declare const awslambda: {
 /**
  * A Function URL handler in RESPONSE_STREAM mode: artifacts are streamed as they are read (from
  * the bucket, or from the origin while filling), never buffered whole, so they are not held to
- * the 6 MB limit of buffered responses. Built like createHttpHandler (app once per environment,
- * start failures answered); background work is awaited after the stream has ended.
+ * the 6 MB limit of buffered responses. Built like createHttpHandler (app per environment,
+ * rebuilt when the secret changes; start failures answered); background work is awaited after
+ * the stream has ended.
  */
 export function createStreamingHandler(
   fn: string,
   build: (runtime: LambdaRuntime) => AnyHono | Promise<AnyHono>,
   env: AnyEnv = process.env,
 ): StreamingHandler {
-  let ready: Promise<StreamingHandler> | undefined;
-  const start = async () =>
-    streamHandle(withWaitUntil(await buildApp(fn, build, env))) as unknown as StreamingHandler;
+  const app = lambdaEnvironmentApp(
+    fn,
+    env,
+    getRequestId,
+    async (secretText) =>
+      streamHandle(
+        withWaitUntil(await buildApp(fn, build, env, secretText)),
+      ) as unknown as StreamingHandler,
+  );
   return awslambda.streamifyResponse(async (event, responseStream, context) => {
     setRequestId(context?.awsRequestId);
     let handler: StreamingHandler;
     try {
-      ready ??= start();
-      handler = await ready;
+      handler = await app.get();
     } catch (error) {
-      ready = undefined;
       const answer = startFailure(fn, error);
       const stream = awslambda.HttpResponseStream.from(responseStream, {
         statusCode: answer.statusCode ?? 500,

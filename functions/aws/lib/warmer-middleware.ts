@@ -3,7 +3,8 @@ import type { Context as LambdaContext } from "aws-lambda";
 import type { Config } from "../../../shared/config/index.ts";
 import { secretsOf } from "../../../shared/config/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
-import { loadLambdaConfig } from "./config.ts";
+import { lambdaConfig } from "./config.ts";
+import { lambdaEnvironmentApp } from "./environment-app.ts";
 import { createLambdaLogger } from "./logger.ts";
 
 /** What the warmer's handler finds in `context` once the middleware has run. */
@@ -15,34 +16,34 @@ export interface WarmerRuntime {
 export type WarmerContext = LambdaContext & { swiftboot: WarmerRuntime };
 
 /**
- * middy middleware: loads the configuration (with its secrets) once per execution environment,
- * creates the logger, and hands both to the handler in `context.swiftboot`. A failed start is
+ * middy middleware: loads the configuration (with its secrets) per execution environment, again
+ * when the secret changes (environment-app.ts), creates the logger, and hands both to the handler in `context.swiftboot`. A failed start is
  * retried by the next invocation; the error fails the whole batch, which Lambda retries.
  * `onError` logs what the handler threw before middy rethrows it.
  */
 export function warmerRuntime(
   env: Record<string, string | undefined> = process.env,
 ): MiddlewareObj<unknown, unknown, Error, WarmerContext> {
-  let ready: Promise<WarmerRuntime> | undefined;
   let requestId: string | undefined;
-  const start = async (): Promise<WarmerRuntime> => {
-    const config = await loadLambdaConfig(env);
-    const logger = createLambdaLogger({
-      level: config.log.level,
-      secrets: secretsOf(config),
-      fn: "cache-warmer",
-      requestId: () => requestId,
-    });
-    return { config, logger };
-  };
+  const runtime = lambdaEnvironmentApp(
+    "cache-warmer",
+    env,
+    () => requestId,
+    async (secretText) => {
+      const config = lambdaConfig(env, secretText);
+      const logger = createLambdaLogger({
+        level: config.log.level,
+        secrets: secretsOf(config),
+        fn: "cache-warmer",
+        requestId: () => requestId,
+      });
+      return { config, logger };
+    },
+  );
   return {
     before: async (request) => {
       requestId = request.context.awsRequestId;
-      ready ??= start().catch((error: unknown) => {
-        ready = undefined;
-        throw error;
-      });
-      request.context.swiftboot = await ready;
+      request.context.swiftboot = await runtime.get();
     },
     onError: async (request) => {
       const error = request.error;

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -124,9 +125,14 @@ describe("boot bundle, invoked with the sample events", () => {
   });
 });
 
-/** A stand-in for the Secrets Manager and SSM JSON APIs, counting the calls it answers. */
+/**
+ * A stand-in for the Secrets Manager and SSM JSON APIs, counting the calls it answers. `answer`
+ * sets what the next calls get: one value each, the last one repeated.
+ */
 async function fakeSecretsService(secretString: string) {
   const calls: { target: string; body: Record<string, unknown> }[] = [];
+  let queue = [secretString];
+  const next = () => (queue.length > 1 ? (queue.shift() as string) : (queue[0] as string));
   const server: Server = createServer((req: IncomingMessage, res) => {
     let text = "";
     req.on("data", (chunk: Buffer) => {
@@ -137,9 +143,9 @@ async function fakeSecretsService(secretString: string) {
       calls.push({ target, body: JSON.parse(text) as Record<string, unknown> });
       res.setHeader("content-type", "application/x-amz-json-1.1");
       if (target === "secretsmanager.GetSecretValue") {
-        res.end(JSON.stringify({ ARN: "arn", Name: "swiftboot", SecretString: secretString }));
+        res.end(JSON.stringify({ ARN: "arn", Name: "swiftboot", SecretString: next() }));
       } else if (target === "AmazonSSM.GetParameter") {
-        res.end(JSON.stringify({ Parameter: { Name: "/swiftboot/secrets", Value: secretString } }));
+        res.end(JSON.stringify({ Parameter: { Name: "/swiftboot/secrets", Value: next() } }));
       } else {
         res.statusCode = 400;
         res.end(JSON.stringify({ __type: "UnknownOperationException" }));
@@ -148,7 +154,14 @@ async function fakeSecretsService(secretString: string) {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, calls, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url,
+    calls,
+    answer: (...secrets: string[]) => {
+      queue = secrets;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 describe("what the boot bundle loads at import (its cold start, bench/cold-start.ts)", () => {
@@ -240,6 +253,87 @@ describe("secrets at cold start", () => {
         body: { Name: "/swiftboot/secrets", WithDecryption: true },
       },
     ]);
+  });
+
+  it("reads them again every SWIFTBOOT_SECRETS_MAX_AGE seconds, and signs with a new key at once", async () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:swiftboot-AbCdEf";
+    const rotated = "a-rotated-in-artifact-signing-key-0123";
+    const doc = (current: string, previous?: string) =>
+      JSON.stringify({
+        "artifacts.signing_key": current,
+        ...(previous ? { "artifacts.previous_signing_key": previous } : {}),
+      });
+    service.answer(doc(SAMPLE_ARTIFACT_KEY), doc(rotated, SAMPLE_ARTIFACT_KEY));
+    const before = service.calls.length;
+    try {
+      const { results, logs, rawLogs } = await invokeBundle(
+        bundle,
+        [loadEvent("boot-known-node"), loadEvent("boot-known-node"), loadEvent("boot-known-node")],
+        {
+          ...env,
+          SWIFTBOOT_SECRETS_ARN: arn,
+          SWIFTBOOT_SECRETS_MAX_AGE: "1",
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: service.url,
+        },
+        { pauseMs: 1_100 },
+      );
+      expect(results.map((r) => r.result.statusCode)).toEqual([200, 200, 200]);
+      // Read at the start, then once per second that went by: three reads for three requests.
+      expect(service.calls.length - before).toBe(3);
+      const signedWith = (body: string | undefined) => {
+        const url = new URL(/^kernel --name kernel (\S+)/m.exec(body ?? "")?.[1] ?? "http://x/");
+        const path = url.pathname;
+        const expires = url.searchParams.get("expires");
+        const sig = url.searchParams.get("sig");
+        for (const key of [SAMPLE_ARTIFACT_KEY, rotated]) {
+          const expected = createHmac("sha256", key)
+            .update(`GET\n${expires}\n${path}`)
+            .digest("hex");
+          if (expected === sig) return key;
+        }
+        return "neither";
+      };
+      // The first request signs with the key read at the start; after the re-read, the new one.
+      expect(results.map((r) => signedWith(r.result.body))).toEqual([
+        SAMPLE_ARTIFACT_KEY,
+        rotated,
+        rotated,
+      ]);
+      expect(logs.filter((l) => l.msg === "secret refresh failed")).toEqual([]);
+      expect(rawLogs).not.toContain(rotated);
+      expect(rawLogs).not.toContain(SAMPLE_ARTIFACT_KEY);
+    } finally {
+      service.answer(secret);
+    }
+  });
+
+  it("keeps serving with what it read when a re-read fails, and says so", async () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:swiftboot-AbCdEf";
+    service.answer(secret, "not json");
+    try {
+      const { results, logs } = await invokeBundle(
+        bundle,
+        [loadEvent("boot-known-node"), loadEvent("boot-known-node")],
+        {
+          ...env,
+          SWIFTBOOT_SECRETS_ARN: arn,
+          SWIFTBOOT_SECRETS_MAX_AGE: "1",
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: service.url,
+        },
+        { pauseMs: 1_100 },
+      );
+      expect(results.map((r) => r.result.statusCode)).toEqual([200, 200]);
+      expect(results[1]?.result.body).toMatch(/\/v1\/artifacts\/sample-kernel\//);
+      expect(logs.filter((l) => l.msg === "secret refresh failed")).toMatchObject([
+        {
+          level: "warn",
+          fn: "boot",
+          error: expect.stringMatching(/^SecretsError: the secret is not JSON/),
+        },
+      ]);
+    } finally {
+      service.answer(secret);
+    }
   });
 
   it("answers 503 + Retry-After when the secret cannot be read, then retries", async () => {

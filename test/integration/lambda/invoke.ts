@@ -40,7 +40,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 const [bundle, input, output] = process.argv.slice(1);
-const { events, streaming } = JSON.parse(readFileSync(input, "utf8"));
+const { events, streaming, pauseMs } = JSON.parse(readFileSync(input, "utf8"));
 const logs = [];
 process.stdout.write = (chunk, encoding, cb) => {
   logs.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
@@ -65,6 +65,7 @@ const { handler } = await import(pathToFileURL(bundle).href);
 const results = [];
 let n = 0;
 for (const event of events) {
+  if (n > 0 && pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
   n += 1;
   const context = {
     awsRequestId: "00000000-0000-4000-8000-" + String(n).padStart(12, "0"),
@@ -102,13 +103,25 @@ export async function invokeBundle(
   bundle: string,
   events: readonly unknown[],
   env: Record<string, string>,
-  options: { streaming?: boolean; timeoutMs?: number } = {},
+  options: {
+    streaming?: boolean;
+    timeoutMs?: number;
+    /** Idle time between two invocations (an environment waiting for its next request). */
+    pauseMs?: number;
+  } = {},
 ): Promise<Invocation> {
   const dir = await mkdtemp(join(tmpdir(), "swiftboot-invoke-"));
   try {
     const input = join(dir, "input.json");
     const output = join(dir, "output.json");
-    await writeFile(input, JSON.stringify({ events, streaming: options.streaming ?? false }));
+    await writeFile(
+      input,
+      JSON.stringify({
+        events,
+        streaming: options.streaming ?? false,
+        pauseMs: options.pauseMs ?? 0,
+      }),
+    );
     let stderr = "";
     try {
       ({ stderr } = await run(
