@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { type Config, ConfigError, secretsOf } from "../../shared/config/index.ts";
+import { CONFIG_FILE_ENV, type Config, ConfigError, secretsOf } from "../../shared/config/index.ts";
 import { createApp } from "../../shared/http/index.ts";
 import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/index.ts";
 import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
@@ -11,6 +11,7 @@ import type { AdminStore } from "../../shared/store/index.ts";
 import { loadLocalConfig } from "./config.ts";
 import { demoArtifactResponse, demoOriginFetch } from "./demo-artifacts.ts";
 import { type FsCache, openFsCache } from "./fs-cache.ts";
+import { restartOnlyChanges, watchConfigFile, withBoundOptions } from "./reload.ts";
 import { openLocalStore } from "./store.ts";
 
 /**
@@ -42,7 +43,8 @@ export async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createJsonLogger({ level: config.log.level, secrets: secretsOf(config) });
+  let secrets = secretsOf(config);
+  const logger = createJsonLogger({ level: config.log.level, secrets });
   const local = await openLocalStore(config, { share: true });
   if (local.origin === "started") await loadDemoOnce(config, local.store, logger);
 
@@ -50,17 +52,46 @@ export async function main(): Promise<void> {
   const cacheDir = join(config.local.data_dir, "cache");
   const cache = config.ipxe.use_swift ? undefined : await openFsCache(cacheDir);
   if (cache !== undefined) expireCachePeriodically(cache, config.local.cache_expiry_days, logger);
-  const app = createApp({
-    config,
-    store: local.store,
-    logger,
-    clientAddress: (c) => getConnInfo(c).remote.address,
-    ...(cache === undefined ? {} : { cache }),
-    originFetch: demoOriginFetch,
-  });
+  const appFor = (appConfig: Config, appLogger: Logger) =>
+    createApp({
+      config: appConfig,
+      store: local.store,
+      logger: appLogger,
+      clientAddress: (c) => getConnInfo(c).remote.address,
+      ...(cache === undefined ? {} : { cache }),
+      originFetch: demoOriginFetch,
+    });
+  let running = { config, app: appFor(config, logger) };
+
+  // Edits to the config file apply without a restart (functions/local/reload.ts).
+  const reload = () => {
+    let next: Config;
+    try {
+      next = loadLocalConfig();
+    } catch (error) {
+      // ConfigError names options and files, never values.
+      logger.warn("configuration reload failed; the running configuration stays", {
+        error: error instanceof ConfigError ? error.problems.join("; ") : String(error),
+      });
+      return;
+    }
+    const restartNeeded = restartOnlyChanges(running.config, next);
+    const applied = withBoundOptions(running.config, next);
+    // Every secret this process has held stays scrubbed from its logs.
+    secrets = [...new Set([...secrets, ...secretsOf(applied)])];
+    const appLogger = createJsonLogger({ level: applied.log.level, secrets });
+    running = { config: applied, app: appFor(applied, appLogger) };
+    appLogger.info(
+      "configuration reloaded",
+      restartNeeded.length === 0 ? {} : { restart_needed: restartNeeded },
+    );
+  };
+  const configFile = process.env[CONFIG_FILE_ENV];
+  const stopWatching = configFile ? watchConfigFile(configFile, reload) : () => {};
+
   const server = serve({
     // `/demo/...` is the demo images' origin, served here only (functions/local/demo-artifacts.ts).
-    fetch: (request, env) => demoArtifactResponse(request) ?? app.fetch(request, env),
+    fetch: (request, env) => demoArtifactResponse(request) ?? running.app.fetch(request, env),
     hostname: config.server.host,
     port: config.server.port,
   });
@@ -95,6 +126,7 @@ export async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info("stopping", { signal });
+    stopWatching();
     server.close();
     await local.close();
     process.exit(0);
