@@ -13,10 +13,13 @@ export const SECRETS_MAX_AGE_ENV = "SWIFTBOOT_SECRETS_MAX_AGE";
 export const DEFAULT_SECRETS_MAX_AGE_SECONDS = 300;
 const MAX_SECRETS_MAX_AGE_SECONDS = 86_400;
 
-/** The secret's text from `SWIFTBOOT_SECRETS_ARN`, or undefined when the function has none. */
-export async function readLambdaSecret(env: Env): Promise<string | undefined> {
+/**
+ * The secret's text from `SWIFTBOOT_SECRETS_ARN`, or undefined when the function has none.
+ * `timeoutMs` bounds the read (default: fetchSecretText's).
+ */
+export async function readLambdaSecret(env: Env, timeoutMs?: number): Promise<string | undefined> {
   const arn = env[SECRETS_ARN_ENV];
-  return arn ? fetchSecretText(arn) : undefined;
+  return arn ? fetchSecretText(arn, timeoutMs) : undefined;
 }
 
 /**

@@ -8,11 +8,13 @@ function harness(maxAgeSeconds = 300) {
   let clock = 0;
   const secrets: (string | Error | undefined)[] = [];
   const reads: string[] = [];
+  const purposes: string[] = [];
   const builds: (string | undefined)[] = [];
   const refreshErrors: unknown[] = [];
   let failBuildOf: string | undefined;
   const app = environmentApp({
-    readSecret: async () => {
+    readSecret: async (purpose) => {
+      purposes.push(purpose);
       const next = secrets.length > 1 ? secrets.shift() : secrets[0];
       reads.push(String(next));
       if (next instanceof Error) throw next;
@@ -31,6 +33,7 @@ function harness(maxAgeSeconds = 300) {
     app,
     secrets,
     reads,
+    purposes,
     builds,
     refreshErrors,
     advance: (seconds: number) => {
@@ -74,6 +77,8 @@ describe("environmentApp", () => {
     expect(await h.app.get()).toBe("app(B)");
     expect(h.builds).toEqual(["A", "B"]);
     expect(h.refreshErrors).toEqual([]);
+    // Re-reads say so (deployed functions bound them tighter than the first read).
+    expect(h.purposes).toEqual(["start", "refresh", "refresh"]);
   });
 
   it("keeps the current app when a re-read or a rebuild fails, and tries again a max age later", async () => {

@@ -14,7 +14,7 @@ import { logWithoutLogger } from "./logger.ts";
  */
 export interface EnvironmentAppOptions<T> {
   /** The secret's current text; undefined when the function has no secret. */
-  readSecret: () => Promise<string | undefined>;
+  readSecret: (purpose: "start" | "refresh") => Promise<string | undefined>;
   /** Builds what the environment serves with from that text. */
   build: (secretText: string | undefined) => Promise<T>;
   /** Seconds between re-reads, asked after the first start (a bad value fails that start); 0: never. */
@@ -40,7 +40,7 @@ export function environmentApp<T>(options: EnvironmentAppOptions<T>): Environmen
   let starting: Promise<T> | undefined;
 
   const start = async (): Promise<T> => {
-    const secret = await options.readSecret();
+    const secret = await options.readSecret("start");
     const value = await options.build(secret);
     const maxAgeMs = secret === undefined ? 0 : options.maxAgeSeconds() * 1000;
     current = { value, secret, checkedAt: now(), maxAgeMs };
@@ -50,7 +50,7 @@ export function environmentApp<T>(options: EnvironmentAppOptions<T>): Environmen
   const refresh = async (state: State): Promise<State> => {
     state.checkedAt = now();
     try {
-      const secret = await options.readSecret();
+      const secret = await options.readSecret("refresh");
       if (secret === state.secret) return state;
       return { ...state, value: await options.build(secret), secret };
     } catch (error) {
@@ -75,6 +75,8 @@ export function environmentApp<T>(options: EnvironmentAppOptions<T>): Environmen
   };
 }
 
+const REFRESH_TIMEOUT_MS = 1_000;
+
 /**
  * environmentApp for a deployed function: its secret from SWIFTBOOT_SECRETS_ARN, re-read every
  * SWIFTBOOT_SECRETS_MAX_AGE seconds; a failed refresh is logged as a warning.
@@ -87,7 +89,10 @@ export function lambdaEnvironmentApp<T>(
 ): EnvironmentApp<T> {
   const vars = env as Record<string, string | undefined>;
   return environmentApp({
-    readSecret: () => readLambdaSecret(vars),
+    // A re-read delays the request that makes it: bounded tighter than a start, which has nothing
+    // to fall back on.
+    readSecret: (purpose) =>
+      readLambdaSecret(vars, purpose === "refresh" ? REFRESH_TIMEOUT_MS : undefined),
     build,
     maxAgeSeconds: () => secretsMaxAge(vars),
     onRefreshError: (error) =>
