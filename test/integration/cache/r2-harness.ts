@@ -16,6 +16,7 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { Agent, fetch as undiciFetch } from "undici";
 import {
   type ArtifactCache,
   type ByteRange,
@@ -92,14 +93,22 @@ export async function startR2Worker(options: { partSize?: number } = {}): Promis
   const q = (key: string) => `key=${encodeURIComponent(key)}`;
   const consumed = async (id: string): Promise<number> =>
     (await (await call(`/progress?id=${id}`)).json()) as number;
-  /** Waits for the worker to settle put `id` (its cleanup included), then gives its answer. */
-  const outcome = async (id: string) => {
+  /**
+   * Waits for the worker to settle put `id` (its cleanup included), then gives its answer.
+   * `broke` is why the put's own connection failed, for the error if the worker never answers.
+   */
+  const outcome = async (id: string, broke: unknown) => {
     const deadline = Date.now() + 20_000;
     for (;;) {
       const res = await call(`/outcome?id=${id}`);
       if (res.status !== 404) return res;
       await res.body?.cancel();
-      if (Date.now() > deadline) throw new Error(`r2 worker: put ${id} never settled`);
+      if (Date.now() > deadline) {
+        const seen = await consumed(id);
+        throw new Error(
+          `r2 worker: put ${id} never settled (its connection failed with ${describe(broke)}; the worker consumed ${seen} bytes of it)`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
   };
@@ -171,28 +180,36 @@ export async function startR2Worker(options: { partSize?: number } = {}): Promis
         );
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      let res: Awaited<ReturnType<typeof call>>;
+      // A connection of its own for each put: a request with a streamed body cannot be retried,
+      // so a pooled keep-alive socket that workerd closed just as it was reused would fail the put
+      // before the worker ever saw it (seen once, in a loaded CI run). A fresh agent reuses none.
+      const agent = new Agent();
       try {
-        // duplex: Node's fetch requires it for a streamed body; TypeScript's DOM types lack it.
-        const init = { duplex: "half" } as RequestInit;
-        res = await call(`/put?${q(key)}&id=${id}`, {
-          ...init,
-          method: "PUT",
-          headers: { "x-write": JSON.stringify(rest) },
-          body: forwarded,
-        });
-      } catch (err) {
-        source.cancel(err).catch(() => {});
-        // The connection broke (the worker answered early, the source failed, or the caller
-        // aborted): the worker's own outcome says what happened to the write.
-        res = await outcome(id);
+        let res: { ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> };
+        try {
+          res = await undiciFetch(new URL(`/put?${q(key)}&id=${id}`, base), {
+            method: "PUT",
+            duplex: "half",
+            headers: { "x-write": JSON.stringify(rest) },
+            body: forwarded,
+            redirect: "error",
+            dispatcher: agent,
+          });
+        } catch (err) {
+          source.cancel(err).catch(() => {});
+          // The connection broke (the worker answered early, the source failed, or the caller
+          // aborted): the worker's own outcome says what happened to the write.
+          res = await outcome(id, err);
+        }
+        signal?.removeEventListener("abort", onAbort);
+        if (!res.ok) {
+          source.cancel(new Error("put failed")).catch(() => {});
+          throw await errorFrom(res);
+        }
+        return parseObject(await res.json());
+      } finally {
+        agent.close().catch(() => {});
       }
-      signal?.removeEventListener("abort", onAbort);
-      if (!res.ok) {
-        source.cancel(new Error("put failed")).catch(() => {});
-        throw await errorFrom(res);
-      }
-      return parseObject(await res.json());
     },
     async delete(key) {
       const res = await call(`/delete?${q(key)}`, { method: "POST" });
@@ -276,4 +293,20 @@ async function errorFrom(res: {
   if (body.name === "CacheUnavailableError") return new CacheUnavailableError(message);
   if (body.name === "CacheError") return new CacheError(message);
   return new Error(`${body.name ?? "Error"}: ${message}`);
+}
+
+/** An error and its causes, one line. */
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    const { name, message, code, cause } = e as {
+      name?: string;
+      message?: string;
+      code?: string;
+      cause?: unknown;
+    };
+    parts.push(`${name ?? "Error"}${code ? ` ${code}` : ""}: ${message ?? String(e)}`);
+    e = cause;
+  }
+  return parts.join(" <- ");
 }
