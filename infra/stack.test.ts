@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { beforeAll, describe, expect, it } from "vitest";
-import { SwiftbootStack } from "./stack.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SwiftbootStack, type SwiftbootStackProps } from "./stack.ts";
 
 /**
  * The synthesized template: resources, their settings, and exactly which IAM actions on which
@@ -13,15 +13,30 @@ import { SwiftbootStack } from "./stack.ts";
 let template: Template;
 type Json = Record<string, unknown>;
 
-beforeAll(() => {
+const temporary: string[] = [];
+
+/**
+ * The stack synthesized over stand-in bundles, with its assembly in a directory of this test's
+ * own (CDK's default is a new temporary directory per App, left behind).
+ */
+function synthesize(id: string, props: Omit<SwiftbootStackProps, "bundleDir"> = {}): Template {
   const bundleDir = mkdtempSync(join(tmpdir(), "swiftboot-infra-"));
+  const outdir = mkdtempSync(join(tmpdir(), "swiftboot-cdk-out-"));
+  temporary.push(bundleDir, outdir);
   for (const name of ["boot", "artifacts", "admin", "cache-warmer"]) {
     mkdirSync(join(bundleDir, name));
     writeFileSync(join(bundleDir, name, "index.mjs"), "export const handler = () => {};\n");
   }
-  const app = new App();
-  template = Template.fromStack(new SwiftbootStack(app, "Test", { bundleDir }));
+  return Template.fromStack(new SwiftbootStack(new App({ outdir }), id, { ...props, bundleDir }));
+}
+
+beforeAll(() => {
+  template = synthesize("Test");
 }, 60_000);
+
+afterAll(() => {
+  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 const FUNCTIONS = ["BootFunction", "ArtifactsFunction", "AdminFunction", "CacheWarmerFunction"];
 
@@ -321,14 +336,7 @@ describe("parameters", () => {
 
 describe("optional HTTP API", () => {
   it("routes boot, artifacts and (IAM-signed) admin paths to their functions", () => {
-    const bundleDir = mkdtempSync(join(tmpdir(), "swiftboot-infra-"));
-    for (const name of ["boot", "artifacts", "admin", "cache-warmer"]) {
-      mkdirSync(join(bundleDir, name));
-      writeFileSync(join(bundleDir, name, "index.mjs"), "export const handler = () => {};\n");
-    }
-    const withApi = Template.fromStack(
-      new SwiftbootStack(new App(), "WithApi", { bundleDir, httpApi: true }),
-    );
+    const withApi = synthesize("WithApi", { httpApi: true });
     const routes = Object.values(withApi.findResources("AWS::ApiGatewayV2::Route")).map(
       (r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType ?? "NONE"}`,
     );

@@ -1,11 +1,19 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../shared/config/index.ts";
 import { loadLocalConfig } from "./config.ts";
 
-const dir = () => mkdtempSync(join(tmpdir(), "swiftboot-config-"));
+const made: string[] = [];
+const dir = () => {
+  const path = mkdtempSync(join(tmpdir(), "swiftboot-config-"));
+  made.push(path);
+  return path;
+};
+afterAll(() => {
+  for (const path of made.splice(0)) rmSync(path, { recursive: true, force: true });
+});
 
 describe("loadLocalConfig", () => {
   it("generates an artifact signing key once, keeps it private, and reuses it", () => {

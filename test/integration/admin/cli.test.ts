@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +14,10 @@ beforeAll(async () => {
   t = await startAdmin("admin-cli");
   dir = mkdtempSync(join(tmpdir(), "swiftboot-admin-cli-"));
 });
-afterAll(() => t?.close());
+afterAll(async () => {
+  await t?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 /** The CLI in-process against the live server, capturing what it prints. */
 async function run(args: string[], env: Record<string, string> = {}, stdin = "") {

@@ -15,7 +15,7 @@ import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { Agent, fetch as undiciFetch } from "undici";
 import {
   type ArtifactCache,
@@ -27,6 +27,7 @@ import {
   CacheWriteError,
   type CacheWriteOptions,
 } from "../../../shared/cache/types.ts";
+import { ownTmpMiniflare } from "../../support/miniflare.ts";
 
 const ENTRY = fileURLToPath(new URL("../../support/r2-worker/worker.ts", import.meta.url));
 /** How far ahead of the worker's adapter a put's source is read. */
@@ -72,7 +73,7 @@ function workerScript(): Promise<string> {
 }
 
 export async function startR2Worker(options: { partSize?: number } = {}): Promise<R2Worker> {
-  const mf = new Miniflare({
+  const { mf, dispose } = ownTmpMiniflare({
     modules: true,
     script: await workerScript(),
     r2Buckets: ["CACHE"],
@@ -230,7 +231,7 @@ export async function startR2Worker(options: { partSize?: number } = {}): Promis
       await res.body?.cancel();
       return res.ok;
     },
-    dispose: () => mf.dispose(),
+    dispose,
   };
 }
 

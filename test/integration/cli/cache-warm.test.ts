@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -76,6 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await origin?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("swiftboot cache warm", () => {

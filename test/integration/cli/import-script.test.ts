@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { CliIo } from "../../../functions/cli/io.ts";
 import { main } from "../../../functions/cli/main.ts";
 import { createTestStore } from "../store/helpers.ts";
@@ -34,6 +34,10 @@ beforeAll(async () => {
     SWIFTBOOT_ARTIFACTS_SIGNING_KEY: KEY,
     SWIFTBOOT_LOCAL_DATA_DIR: dir,
   };
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const FILE = `

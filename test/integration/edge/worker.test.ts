@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { dirname } from "node:path";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   KERNEL_BYTES,
@@ -10,6 +10,7 @@ import {
   SOURCE_IP,
   UNKNOWN_MAC,
 } from "../../../events/fixtures.ts";
+import { ownTmpMiniflare } from "../../support/miniflare.ts";
 import { buildForTest, loadEvent, removeTestBuilds } from "../lambda/bundles.ts";
 import { seedSampleTable } from "../lambda/seed.ts";
 
@@ -19,11 +20,12 @@ import { seedSampleTable } from "../lambda/seed.ts";
  * the same answers.
  */
 let mf: Miniflare;
+let disposeMiniflare: (() => Promise<void>) | undefined;
 const HOST = "https://boot.example.workers.dev";
 
 beforeAll(async () => {
   const [{ worker }, db] = await Promise.all([buildForTest("worker"), seedSampleTable("edge")]);
-  mf = new Miniflare({
+  ({ mf, dispose: disposeMiniflare } = ownTmpMiniflare({
     modules: true,
     scriptPath: worker as string,
     // The bundle lives in a temporary directory; module paths are resolved from here.
@@ -40,7 +42,7 @@ beforeAll(async () => {
       AWS_ACCESS_KEY_ID: "swiftboot",
       AWS_SECRET_ACCESS_KEY: "swiftboot",
     },
-  });
+  }));
   // Cached artifacts, as a fill would have left them (keys: shared/cache/keys.ts).
   const bucket = await mf.getR2Bucket("CACHE");
   for (const [event, bytes] of [
@@ -58,7 +60,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await mf?.dispose();
+  await disposeMiniflare?.();
   removeTestBuilds();
 });
 
