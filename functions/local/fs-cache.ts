@@ -206,29 +206,11 @@ export class FsCache implements ArtifactCache {
 
   /** Removes temp files a crashed process left behind. Returns how many it removed. */
   async sweepTemp(olderThanMs = STALE_TEMP_MS): Promise<number> {
-    let removed = 0;
-    const cutoff = Date.now() - olderThanMs;
-    const walk = async (dir: string): Promise<void> => {
-      let entries: import("node:fs").Dirent[];
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(path);
-        else if (entry.name.startsWith(".") && entry.name.endsWith(".tmp")) {
-          const info = await stat(path).catch(() => undefined);
-          if (info !== undefined && info.mtimeMs < cutoff) {
-            await rm(path, { force: true });
-            removed++;
-          }
-        }
-      }
-    };
-    await walk(this.root);
-    return removed;
+    return this.#removeOlderThan(
+      Date.now() - olderThanMs,
+      (name) => name.startsWith(".") && name.endsWith(".tmp"),
+      async () => {},
+    );
   }
 
   /**
@@ -240,8 +222,24 @@ export class FsCache implements ArtifactCache {
    * together, never leaving one that reads wrong. Returns how many entries it removed.
    */
   async expire(maxAgeMs: number, now = Date.now()): Promise<number> {
+    return this.#removeOlderThan(
+      now - maxAgeMs,
+      (name) => !name.startsWith("."),
+      // Data first (removed by the walk), as delete() does: a sidecar without data is a miss.
+      (dir, name) => rm(join(dir, `.${name}.meta.json`), { force: true }),
+    );
+  }
+
+  /**
+   * Walks the cache directory and removes every file whose name `matches` and whose modification
+   * time is before `cutoff`, calling `after` for each. Returns how many it removed.
+   */
+  async #removeOlderThan(
+    cutoff: number,
+    matches: (name: string) => boolean,
+    after: (dir: string, name: string) => Promise<void>,
+  ): Promise<number> {
     let removed = 0;
-    const cutoff = now - maxAgeMs;
     const walk = async (dir: string): Promise<void> => {
       let entries: import("node:fs").Dirent[];
       try {
@@ -252,12 +250,11 @@ export class FsCache implements ArtifactCache {
       for (const entry of entries) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) await walk(path);
-        else if (!entry.name.startsWith(".")) {
+        else if (matches(entry.name)) {
           const info = await stat(path).catch(() => undefined);
           if (info === undefined || info.mtimeMs >= cutoff) continue;
-          // Data first, as delete() does: a sidecar without data is a miss.
           await rm(path, { force: true });
-          await rm(join(dir, `.${entry.name}.meta.json`), { force: true });
+          await after(dir, entry.name);
           removed++;
         }
       }

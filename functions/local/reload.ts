@@ -1,30 +1,29 @@
 import { unwatchFile, watchFile } from "node:fs";
-import type { Config } from "../../shared/config/index.ts";
+import { type Config, groups } from "../../shared/config/index.ts";
+
+type Bound = readonly [group: keyof Config, key: string];
 
 /**
- * Options `npm start` binds at start-up: the socket, the data directory, the store and whether
- * there is an artifact cache. A reload that changes one of them keeps the running value and says
- * that a restart is needed; everything else takes effect at once.
+ * Options `npm start` binds at start-up: the socket (`server.*`), the data directory and the cache
+ * under it (`local.*`), the store (`store.*`) and whether there is an artifact cache
+ * (`ipxe.use_swift`). A reload that changes one of them keeps the running value and says that a
+ * restart is needed; everything else takes effect at once.
  */
-const BOUND_AT_START = [
-  "server.host",
-  "server.port",
-  "local.data_dir",
-  "local.cache_expiry_days",
-  "store.table",
-  "store.endpoint",
-  "store.region",
-  "store.timeout_ms",
-  "ipxe.use_swift",
-] as const;
+const BOUND_AT_START: readonly Bound[] = [
+  ...(["server", "local", "store"] as const).flatMap((group) =>
+    Object.keys(groups[group].shape).map((key): Bound => [group, key]),
+  ),
+  ["ipxe", "use_swift"],
+];
+
+const optionValue = (config: Config, [group, key]: Bound): unknown =>
+  (config[group] as Record<string, unknown>)[key];
 
 /** The options of BOUND_AT_START whose values differ between `before` and `after`. */
 export function restartOnlyChanges(before: Config, after: Config): string[] {
-  const value = (config: Config, dotted: string) => {
-    const [group, key] = dotted.split(".") as [keyof Config, string];
-    return (config[group] as Record<string, unknown>)[key];
-  };
-  return BOUND_AT_START.filter((option) => value(before, option) !== value(after, option));
+  return BOUND_AT_START.filter(
+    (option) => optionValue(before, option) !== optionValue(after, option),
+  ).map(([group, key]) => `${group}.${key}`);
 }
 
 /**
@@ -34,10 +33,8 @@ export function restartOnlyChanges(before: Config, after: Config): string[] {
 export function withBoundOptions(running: Config, after: Config): Config {
   const merged = structuredClone(after);
   for (const option of BOUND_AT_START) {
-    const [group, key] = option.split(".") as [keyof Config, string];
-    (merged[group] as Record<string, unknown>)[key] = (running[group] as Record<string, unknown>)[
-      key
-    ];
+    const [group, key] = option;
+    (merged[group] as Record<string, unknown>)[key] = optionValue(running, option);
   }
   return merged;
 }

@@ -95,7 +95,7 @@ export function createHttpHandler(
   const app = lambdaEnvironmentApp(
     fn,
     env,
-    () => currentRequestId,
+    getRequestId,
     async (secretText): Promise<FunctionUrlHandler> => {
       const appHandler = handle(withWaitUntil(await buildApp(fn, build, env, secretText)));
       return async (event, context) => {

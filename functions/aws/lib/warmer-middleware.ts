@@ -17,9 +17,10 @@ export type WarmerContext = LambdaContext & { swiftboot: WarmerRuntime };
 
 /**
  * middy middleware: loads the configuration (with its secrets) per execution environment, again
- * when the secret changes (environment-app.ts), creates the logger, and hands both to the handler in `context.swiftboot`. A failed start is
- * retried by the next invocation; the error fails the whole batch, which Lambda retries.
- * `onError` logs what the handler threw before middy rethrows it.
+ * when the secret changes (environment-app.ts), creates the logger, and hands both to the handler
+ * in `context.swiftboot`. A failed start is retried by the next invocation; the error fails the
+ * whole batch, which Lambda retries. `onError` logs what the handler threw before middy rethrows
+ * it.
  */
 export function warmerRuntime(
   env: Record<string, string | undefined> = process.env,
