@@ -30,8 +30,8 @@ export async function readLambdaSecret(env: Env, timeoutMs?: number): Promise<st
  */
 export function lambdaConfig(env: Env, secretText: string | undefined): Config {
   // Not options: parseConfig rejects unknown SWIFTBOOT_* names, so they are dropped here.
+  // SWIFTBOOT_SECRETS_MAX_AGE is read (and a bad value refused) by environment-app.ts.
   const { [SECRETS_ARN_ENV]: arn, [SECRETS_MAX_AGE_ENV]: _maxAge, ...options } = env;
-  secretsMaxAge(env); // a bad value stops the start, named like any option
   const secrets = secretText === undefined ? undefined : parseSecretsDocument(secretText);
   const defaults: Record<string, Record<string, string>> = { ...samLocalDefaults(env, arn) };
   // Lambda sets AWS_REGION; the table lives in the function's region unless configured otherwise.

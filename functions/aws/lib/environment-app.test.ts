@@ -114,6 +114,30 @@ describe("environmentApp", () => {
   });
 });
 
+describe("environmentApp's max age", () => {
+  it("is asked once at the first start, and a bad value fails that start before any read", async () => {
+    let asked = 0;
+    let reads = 0;
+    const app = environmentApp({
+      readSecret: async () => {
+        reads++;
+        return "A";
+      },
+      build: async (secret) => `app(${secret})`,
+      maxAgeSeconds: () => {
+        asked++;
+        return secretsMaxAge({ [SECRETS_MAX_AGE_ENV]: asked === 1 ? "soon" : "300" });
+      },
+      onRefreshError: () => {},
+    });
+    await expect(app.get()).rejects.toThrow(ConfigError);
+    expect(reads).toBe(0);
+    expect(await app.get()).toBe("app(A)");
+    await app.get();
+    expect(asked).toBe(2);
+  });
+});
+
 describe("secretsMaxAge", () => {
   it("is 300 s by default, takes whole seconds, and names the variable when refused", () => {
     expect(secretsMaxAge({})).toBe(300);

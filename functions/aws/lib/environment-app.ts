@@ -17,7 +17,7 @@ export interface EnvironmentAppOptions<T> {
   readSecret: (purpose: "start" | "refresh") => Promise<string | undefined>;
   /** Builds what the environment serves with from that text. */
   build: (secretText: string | undefined) => Promise<T>;
-  /** Seconds between re-reads, asked after the first start (a bad value fails that start); 0: never. */
+  /** Seconds between re-reads, asked once at the first start (a bad value fails it); 0: never. */
   maxAgeSeconds: () => number;
   /** A failed re-read or rebuild. */
   onRefreshError: (error: unknown) => void;
@@ -40,9 +40,10 @@ export function environmentApp<T>(options: EnvironmentAppOptions<T>): Environmen
   let starting: Promise<T> | undefined;
 
   const start = async (): Promise<T> => {
+    const maxAgeSeconds = options.maxAgeSeconds();
     const secret = await options.readSecret("start");
     const value = await options.build(secret);
-    const maxAgeMs = secret === undefined ? 0 : options.maxAgeSeconds() * 1000;
+    const maxAgeMs = secret === undefined ? 0 : maxAgeSeconds * 1000;
     current = { value, secret, checkedAt: now(), maxAgeMs };
     return value;
   };
