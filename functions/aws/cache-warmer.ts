@@ -1,17 +1,17 @@
 /**
  * Cache warmer: reads the table's stream and pre-fills the S3 cache for every image that was
  * created or changed, so the first machine to boot it does not wait for the fill. A middy
- * handler over shared/cache/warm.ts: per record, a fill (or nothing, when the content is already
+ * handler over shared/artifacts/warm.ts: per record, a fill (or nothing, when the content is already
  * cached or being filled); failures are reported per record (`batchItemFailures`), and Lambda
  * retries from the first failed one, which re-warming makes harmless (it is idempotent).
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import middy from "@middy/core";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
+import { originSettings } from "../../shared/artifacts/origin.ts";
+import { type WarmDeps, warmImage } from "../../shared/artifacts/warm.ts";
 import { createDynamoFillLock } from "../../shared/cache/dynamo-fill-lock.ts";
-import { originSettings } from "../../shared/cache/origin.ts";
 import { createS3Cache } from "../../shared/cache/s3-cache.ts";
-import { type WarmDeps, warmImage } from "../../shared/cache/warm.ts";
 import { createDocumentClient, createDynamoClient } from "../../shared/store/client.ts";
 import { cacheBucketOptions } from "./lib/cache-bucket.ts";
 import { storeOptions } from "./lib/dynamo.ts";

@@ -1,6 +1,6 @@
+import { artifactContentId, artifactFileName, signArtifactUrl } from "../artifacts/signed-url.ts";
 import type { Image } from "../model/index.ts";
 import { signTempUrlQuery, TempUrlError, toUrlPath } from "../tempurl/index.ts";
-import { artifactContentId, artifactFileName, signArtifactUrl } from "./artifact-url.ts";
 import type { ArtifactUrlSettings, BootSettings, SwiftUrlSettings } from "./settings.ts";
 
 /**

@@ -1,5 +1,5 @@
+import type { OpenedOrigin } from "../artifacts/origin.ts";
 import { OriginError, type OriginFailure } from "./errors.ts";
-import type { OpenedOrigin } from "./origin.ts";
 import { boundedTee, TeeStallError } from "./tee.ts";
 import type { ArtifactCache, CachedObject, CacheError } from "./types.ts";
 import { CacheWriteError } from "./types.ts";

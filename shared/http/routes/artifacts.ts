@@ -18,7 +18,7 @@ const TEE_BUFFER_BYTES = 1024 * 1024;
 /**
  * `GET`/`HEAD /v1/artifacts/<imageId>/<contentId>/<fileName>?expires=&sig=`: the kernel and
  * ramdisk URLs of cache-mode scripts. Checks the signature, finds the image, and serves it from
- * the artifact cache, filling the cache from the image's origin on a miss (shared/cache/serve.ts).
+ * the artifact cache, filling the cache from the image's origin on a miss (shared/artifacts/serve.ts).
  *
  * Answers: 401/403 (signature missing, malformed, expired / bad), 404 (unknown image), 410 (the
  * image's content changed since the URL was minted: a fresh script has the new URL), 503 (store

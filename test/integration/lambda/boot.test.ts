@@ -180,7 +180,7 @@ describe("what the boot bundle loads at import (its cold start, bench/cold-start
       "node_modules/dynamodb-toolbox/",
       "node_modules/@hono/zod-openapi/",
       "shared/http/routes/artifacts.ts",
-      "shared/cache/serve.ts",
+      "shared/artifacts/serve.ts",
       "shared/http/admin/",
     ]) {
       expect(loaded(part), part).toEqual([]);

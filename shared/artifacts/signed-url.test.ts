@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { image, NOW, SIGNING_KEY } from "../boot/testing/fixtures.ts";
 import {
   type ArtifactKeys,
   artifactContentId,
@@ -7,8 +8,7 @@ import {
   artifactPath,
   signArtifactUrl,
   verifyArtifactUrl,
-} from "./artifact-url.ts";
-import { image, NOW, SIGNING_KEY } from "./testing/fixtures.ts";
+} from "./signed-url.ts";
 
 const CONTENT = "0123456789abcdef0123456789abcdef";
 

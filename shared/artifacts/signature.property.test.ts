@@ -3,7 +3,7 @@ import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, it } from "vitest";
 import { timingSafeEqualStrings } from "../crypto/index.ts";
-import { artifactPath, signArtifactUrl, verifyArtifactUrl } from "./artifact-url.ts";
+import { artifactPath, signArtifactUrl, verifyArtifactUrl } from "./signed-url.ts";
 
 /**
  * swiftboot's artifact URL signatures under attack (unit level; the HTTP-level sample is in

@@ -1,8 +1,8 @@
+import { OriginError } from "../cache/errors.ts";
+import { idleTimeout } from "../cache/verify.ts";
 import type { Config } from "../config/index.ts";
 import type { Image } from "../model/index.ts";
 import { signTempUrlQueryAsync, type TempUrlDigest, toUrlPath } from "../tempurl/index.ts";
-import { OriginError } from "./errors.ts";
-import { idleTimeout } from "./verify.ts";
 
 /**
  * Where a cache fill reads an image from: its `origin` URL when it has one, else its Swift object

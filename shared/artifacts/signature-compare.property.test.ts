@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { scopeOf, sha256Hex } from "../http/auth/tokens.ts";
-import { signArtifactUrl, verifyArtifactUrl } from "./artifact-url.ts";
+import { signArtifactUrl, verifyArtifactUrl } from "./signed-url.ts";
 
 /**
  * Secret comparisons are constant-time: a code-level check, not a timing test. Every comparison
@@ -108,7 +108,7 @@ describe("constant-time comparisons", () => {
 
   it("the sources compare signatures and tokens only through timingSafeEqualStrings", () => {
     const sources = {
-      "shared/boot/artifact-url.ts":
+      "shared/artifacts/signed-url.ts":
         /\b(sig|sigs\[0\]|expected|signature)\s*[!=]==?|[!=]==?\s*(sig|expected|signature)\b/,
       "shared/http/auth/tokens.ts":
         /\b(hash|token|entry\.hash)\s*[!=]==?\s*(hash|token|entry\.hash)\b/,
@@ -120,7 +120,7 @@ describe("constant-time comparisons", () => {
       expect(text, file).not.toMatch(direct);
       expect(text, file).not.toMatch(/\.localeCompare\(|Buffer\.compare\(/);
     }
-    const artifactUrl = readFileSync(new URL("./artifact-url.ts", import.meta.url), "utf8");
+    const artifactUrl = readFileSync(new URL("./signed-url.ts", import.meta.url), "utf8");
     expect(artifactUrl).toMatch(/timingSafeEqualStrings\(sig, artifactSignature\(current,/);
     expect(artifactUrl).toMatch(/timingSafeEqualStrings\(sig, artifactSignature\(previous,/);
     // The route never checks signatures itself: it calls verifyArtifactUrl.

@@ -1,4 +1,4 @@
-import type { ByteRange } from "./types.ts";
+import type { ByteRange } from "../cache/types.ts";
 
 /**
  * `Range` as RFC 9110 §14 has it, reduced to what swiftboot serves: one byte range. Anything

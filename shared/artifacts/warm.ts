@@ -1,11 +1,11 @@
-import { artifactContentId } from "../boot/artifact-url.ts";
+import { startFill } from "../cache/fill.ts";
+import { artifactCacheKey } from "../cache/keys.ts";
+import type { FillLock } from "../cache/lock.ts";
+import type { ArtifactCache } from "../cache/types.ts";
 import type { Image } from "../model/index.ts";
-import { startFill } from "./fill.ts";
-import { artifactCacheKey } from "./keys.ts";
-import type { FillLock } from "./lock.ts";
 import { type OriginSettings, openOrigin } from "./origin.ts";
 import { ARTIFACT_CONTENT_TYPE } from "./serve.ts";
-import type { ArtifactCache } from "./types.ts";
+import { artifactContentId } from "./signed-url.ts";
 
 /**
  * Pre-filling the cache for an image ahead of its first boot (the cache warmer, fed by image

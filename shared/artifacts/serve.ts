@@ -1,11 +1,11 @@
+import type { FillCoordinator, MissOutcome } from "../cache/coalesce.ts";
+import { type Fill, startFill } from "../cache/fill.ts";
+import type { ArtifactCache, CachedObject } from "../cache/types.ts";
+import { sliceStream, verifiedStream } from "../cache/verify.ts";
 import type { Image } from "../model/index.ts";
-import type { FillCoordinator, MissOutcome } from "./coalesce.ts";
 import { notModified, rangeApplies, type Validators } from "./conditional.ts";
-import { type Fill, startFill } from "./fill.ts";
 import { type OriginSettings, openOrigin } from "./origin.ts";
 import { parseRangeSpec, type RangeSpec, resolveRange } from "./range.ts";
-import type { ArtifactCache, CachedObject } from "./types.ts";
-import { sliceStream, verifiedStream } from "./verify.ts";
 
 /**
  * Answers one artifact request from the cache, a fill, or the origin, without knowing about
