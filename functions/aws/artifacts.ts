@@ -7,8 +7,8 @@
  * this Function URL is open, so whatever the configuration says, `/v1/nodes` is not here.
  */
 import { S3Client } from "@aws-sdk/client-s3";
+import { createS3Cache } from "../../shared/cache/adapters/s3.ts";
 import { createDynamoFillLock } from "../../shared/cache/dynamo-fill-lock.ts";
-import { createS3Cache } from "../../shared/cache/s3-cache.ts";
 import { composeApp } from "../../shared/http/compose.ts";
 import { artifactRoutes } from "../../shared/http/routes/artifacts.ts";
 import { bootRoutes } from "../../shared/http/routes/boot.ts";

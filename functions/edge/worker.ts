@@ -8,7 +8,7 @@
  */
 import type { ExecutionContext } from "@cloudflare/workers-types";
 import type { Hono } from "hono";
-import { createR2Cache } from "../../shared/cache/r2-cache.ts";
+import { createR2Cache } from "../../shared/cache/adapters/r2.ts";
 import { ConfigError, parseConfig, secretsOf } from "../../shared/config/index.ts";
 import { createApp } from "../../shared/http/app.ts";
 import type { AppEnv } from "../../shared/http/types.ts";

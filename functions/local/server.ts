@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { type FsCache, openFsCache } from "../../shared/cache/adapters/fs.ts";
 import { CONFIG_FILE_ENV, type Config, ConfigError, secretsOf } from "../../shared/config/index.ts";
 import { createApp } from "../../shared/http/index.ts";
 import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/index.ts";
@@ -10,7 +11,6 @@ import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
 import type { AdminStore } from "../../shared/store/index.ts";
 import { loadLocalConfig } from "./config.ts";
 import { demoArtifactResponse, demoOriginFetch } from "./demo-artifacts.ts";
-import { type FsCache, openFsCache } from "./fs-cache.ts";
 import { restartOnlyChanges, watchConfigFile, withBoundOptions } from "./reload.ts";
 import { openLocalStore } from "./store.ts";
 

@@ -4,10 +4,10 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Command } from "commander";
 import { originSettings } from "../../../shared/artifacts/origin.ts";
 import { warmImage } from "../../../shared/artifacts/warm.ts";
+import { openFsCache } from "../../../shared/cache/adapters/fs.ts";
 import { createDynamoFillLock } from "../../../shared/cache/dynamo-fill-lock.ts";
 import type { Image } from "../../../shared/model/index.ts";
 import type { AdminStore } from "../../../shared/store/index.ts";
-import { openFsCache } from "../../local/fs-cache.ts";
 import { openLocalStore } from "../../local/store.ts";
 import { CliFailure, type CliIo, loadCliConfig } from "../io.ts";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FsCache } from "../../../functions/local/fs-cache.ts";
+import { FsCache } from "../../../shared/cache/adapters/fs.ts";
 import { type FillLock, MemoryFillLock } from "../../../shared/cache/index.ts";
 import { startTestServer, type TestServer } from "../../support/app-server.ts";
 import { type FaultOrigin, startFaultOrigin } from "../../support/fault-origin.ts";

@@ -2,12 +2,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FsCache, openFsCache } from "../../../functions/local/fs-cache.ts";
 import {
   artifactContentId,
   artifactFileName,
   signArtifactUrl,
 } from "../../../shared/boot/index.ts";
+import { type FsCache, openFsCache } from "../../../shared/cache/adapters/fs.ts";
 import { artifactCacheKey } from "../../../shared/cache/index.ts";
 import type { Image, ImageInput } from "../../../shared/model/index.ts";
 import { imageSchema } from "../../../shared/model/index.ts";

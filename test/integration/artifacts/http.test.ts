@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FsCache } from "../../../functions/local/fs-cache.ts";
+import { FsCache } from "../../../shared/cache/adapters/fs.ts";
 import { type ArtifactCache, CacheUnavailableError } from "../../../shared/cache/index.ts";
 import type { ImageInput } from "../../../shared/model/index.ts";
 import { downloadUrls, startTestServer, type TestServer } from "../../support/app-server.ts";

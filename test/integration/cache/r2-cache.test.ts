@@ -3,8 +3,8 @@
  * HTTP through test/support/r2-worker: the shared contract, then R2 specifics.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createR2Cache } from "../../../shared/cache/adapters/r2.ts";
 import { describeArtifactCacheContract } from "../../../shared/cache/contract.ts";
-import { createR2Cache } from "../../../shared/cache/r2-cache.ts";
 import { CacheWriteError } from "../../../shared/cache/types.ts";
 import { bytes, MiB, sha256Hex, source } from "./byte-streams.ts";
 import { type R2Worker, startR2Worker } from "./r2-harness.ts";

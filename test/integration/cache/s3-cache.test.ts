@@ -1,7 +1,7 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createS3Cache, s3WriteBufferBytes } from "../../../shared/cache/adapters/s3.ts";
 import { describeArtifactCacheContract } from "../../../shared/cache/contract.ts";
-import { createS3Cache, s3WriteBufferBytes } from "../../../shared/cache/s3-cache.ts";
 import {
   type ArtifactCache,
   CacheUnavailableError,

@@ -8,7 +8,7 @@ import {
   CACHE_BUCKET_TIMEOUTS,
   cacheBucketOptions,
 } from "../../../functions/aws/lib/cache-bucket.ts";
-import { createS3Cache } from "../../../shared/cache/s3-cache.ts";
+import { createS3Cache } from "../../../shared/cache/adapters/s3.ts";
 import type { ImageInput } from "../../../shared/model/index.ts";
 import { startTestServer, type TestServer } from "../../support/app-server.ts";
 import { type FaultOrigin, startFaultOrigin } from "../../support/fault-origin.ts";

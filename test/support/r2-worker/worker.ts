@@ -36,7 +36,7 @@ import type {
   R2MultipartUpload,
   R2UploadedPart,
 } from "@cloudflare/workers-types";
-import { createR2Cache } from "../../../shared/cache/r2-cache.ts";
+import { createR2Cache } from "../../../shared/cache/adapters/r2.ts";
 import {
   type CachedObject,
   CacheUnavailableError,

@@ -8,9 +8,9 @@ import {
   readAll,
   sha256Hex,
   streamOf,
-} from "../../shared/cache/contract.ts";
-import { CacheWriteError } from "../../shared/cache/index.ts";
-import { type FsCache, openFsCache } from "./fs-cache.ts";
+} from "../contract.ts";
+import { CacheWriteError } from "../index.ts";
+import { type FsCache, openFsCache } from "./fs.ts";
 
 describeArtifactCacheContract("local directory", async () => {
   const root = await mkdtemp(join(tmpdir(), "swiftboot-fs-cache-"));

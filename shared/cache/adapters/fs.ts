@@ -11,7 +11,7 @@ import {
   CacheUnavailableError,
   CacheWriteError,
   type CacheWriteOptions,
-} from "../../shared/cache/index.ts";
+} from "../index.ts";
 
 /**
  * The artifact cache in a local directory: the embedded default for `npm start`

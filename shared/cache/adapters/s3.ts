@@ -25,9 +25,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { awsErrorShape, isAwsNetworkError } from "../aws/errors.ts";
-import { assertCacheKey } from "./keys.ts";
-import { bufferStart, multipartPartSize, sha256Etag, verifyStream } from "./streams.ts";
+import { awsErrorShape, isAwsNetworkError } from "../../aws/errors.ts";
+import { assertCacheKey } from "../keys.ts";
+import { bufferStart, multipartPartSize, sha256Etag, verifyStream } from "../streams.ts";
 import {
   type ArtifactCache,
   type ByteRange,
@@ -37,7 +37,7 @@ import {
   CacheUnavailableError,
   CacheWriteError,
   type CacheWriteOptions,
-} from "./types.ts";
+} from "../types.ts";
 
 export interface S3CacheOptions {
   client: S3Client;

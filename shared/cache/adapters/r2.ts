@@ -23,8 +23,8 @@ import type {
   R2Object,
   R2UploadedPart,
 } from "@cloudflare/workers-types";
-import { assertCacheKey } from "./keys.ts";
-import { bufferStart, concat, multipartPartSize, sha256Etag, verifyStream } from "./streams.ts";
+import { assertCacheKey } from "../keys.ts";
+import { bufferStart, concat, multipartPartSize, sha256Etag, verifyStream } from "../streams.ts";
 import {
   type ArtifactCache,
   type ByteRange,
@@ -33,7 +33,7 @@ import {
   CacheUnavailableError,
   CacheWriteError,
   type CacheWriteOptions,
-} from "./types.ts";
+} from "../types.ts";
 
 export interface R2CacheOptions {
   /** Multipart part size in bytes (R2 needs at least 5 MiB, and equal sizes but the last). */
