@@ -8,12 +8,12 @@
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { createS3Cache } from "../../shared/cache/adapters/s3.ts";
-import { createDynamoFillLock } from "../../shared/cache/dynamo-fill-lock.ts";
 import { composeApp } from "../../shared/http/compose.ts";
 import { artifactRoutes } from "../../shared/http/routes/artifacts.ts";
 import { bootRoutes } from "../../shared/http/routes/boot.ts";
 import { createDocumentClient } from "../../shared/store/client.ts";
 import { createDynamoStore } from "../../shared/store/dynamo-store.ts";
+import { createDynamoFillLock } from "../../shared/store/fill-lock.ts";
 import { cacheBucketOptions } from "./lib/cache-bucket.ts";
 import { storeOptions } from "./lib/dynamo.ts";
 import { createStreamingHandler } from "./lib/stream-handler.ts";

@@ -34,7 +34,7 @@ export function bootHistoryWrite(table: ITable): PolicyStatement {
 }
 
 /**
- * Fill locks: conditional put and delete of `LOCK#<key>` items only (shared/cache/dynamo-fill-lock.ts);
+ * Fill locks: conditional put and delete of `LOCK#<key>` items only (shared/store/fill-lock.ts);
  * the LeadingKeys condition keeps these writes away from nodes, images and claims.
  */
 export function fillLockWrite(table: ITable): PolicyStatement {

@@ -13,9 +13,9 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { toStoreError } from "../store/aws-errors.ts";
-import { TTL_ATTRIBUTE } from "../store/table.ts";
-import type { FillLock } from "./lock.ts";
+import type { FillLock } from "../cache/lock.ts";
+import { toStoreError } from "./aws-errors.ts";
+import { TTL_ATTRIBUTE } from "./table.ts";
 
 export interface DynamoFillLockOptions {
   client: DynamoDBDocumentClient;

@@ -4,9 +4,9 @@ import {
   createDynamoFillLock,
   LOCK_SORT_KEY,
   lockPartitionKey,
-} from "../../../shared/cache/dynamo-fill-lock.ts";
+} from "../../../shared/store/fill-lock.ts";
 import { StoreUnavailableError } from "../../../shared/store/index.ts";
-import { createTestStore, type TestStore } from "../store/helpers.ts";
+import { createTestStore, type TestStore } from "./helpers.ts";
 
 describe("DynamoDB fill lock", () => {
   let t: TestStore;
