@@ -16,7 +16,7 @@ import { parseConfig } from "../shared/config/index.ts";
 import { createApp } from "../shared/http/index.ts";
 import { createJsonLogger } from "../shared/log/index.ts";
 import { type Image, imageSchema } from "../shared/model/index.ts";
-import { MemoryStore } from "../shared/store/testing/index.ts";
+import { MemoryStore } from "../test/support/store/index.ts";
 import type { BenchResult } from "./result.ts";
 
 /**

@@ -339,7 +339,7 @@ async function memoryServer(port: number, machines: number): Promise<void> {
   const { parseConfig } = await import("../shared/config/index.ts");
   const { createApp } = await import("../shared/http/index.ts");
   const { createJsonLogger } = await import("../shared/log/index.ts");
-  const { MemoryStore } = await import("../shared/store/testing/index.ts");
+  const { MemoryStore } = await import("../test/support/store/index.ts");
   const store = new MemoryStore();
   for (const id of ["load-kernel", "load-ramdisk"]) {
     await store.putImage(

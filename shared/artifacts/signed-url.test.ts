@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { image, NOW, SIGNING_KEY } from "../boot/testing/fixtures.ts";
+import { image, NOW, SIGNING_KEY } from "../../test/support/boot/fixtures.ts";
 import {
   type ArtifactKeys,
   artifactContentId,

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} here is iPXE syntax
 import { describe, expect, it } from "vitest";
+import { cacheConfig } from "../../test/support/boot/fixtures.ts";
 import { baseUrlFromRequest, InvalidBaseUrlError } from "./base-url.ts";
-import { cacheConfig } from "./testing/fixtures.ts";
 
 const config = cacheConfig();
 

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} here is iPXE syntax
 import { describe, expect, it } from "vitest";
+import { BASE_URL, cacheConfig, swiftConfig } from "../../test/support/boot/fixtures.ts";
 import { buildFirstStageScript } from "./first-stage.ts";
-import { BASE_URL, cacheConfig, swiftConfig } from "./testing/fixtures.ts";
 
 describe("buildFirstStageScript", () => {
   it("chains the per-node script by MAC, passing uuid, arch and platform", () => {

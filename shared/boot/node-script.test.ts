@@ -1,8 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} here is iPXE syntax
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { Node } from "../model/index.ts";
-import { buildNodeScript, type NodeScriptInput } from "./index.ts";
 import {
   BASE_URL,
   cacheConfig,
@@ -15,7 +13,9 @@ import {
   SIGNING_KEY,
   swiftConfig,
   TEMP_URL_KEY,
-} from "./testing/fixtures.ts";
+} from "../../test/support/boot/fixtures.ts";
+import type { Node } from "../model/index.ts";
+import { buildNodeScript, type NodeScriptInput } from "./index.ts";
 
 const UUID = "4c4c4544-0042-3510-8052-b4c04f384d32";
 const request = identity({ uuid: UUID, arch: "x86_64", platform: "efi" });

@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} here is iPXE syntax
 import { describe, expect, it } from "vitest";
+import { IMAGES, identity, image, imageMap, node } from "../../test/support/boot/fixtures.ts";
 import { PROVISION_STATES, type ProvisionState } from "../model/index.ts";
 import { type BootPlan, planBoot } from "./plan.ts";
-import { IMAGES, identity, image, imageMap, node } from "./testing/fixtures.ts";
 
 const images = imageMap();
 const request = identity();

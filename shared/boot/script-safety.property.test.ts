@@ -2,9 +2,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { describe, it } from "vitest";
+import { cacheConfig, NOW, swiftConfig } from "../../test/support/boot/fixtures.ts";
+import { parsedCommands, scriptProblems } from "../../test/support/ipxe/check.ts";
 import type { Config } from "../config/index.ts";
 import { echoWords } from "../ipxe/echo-text.ts";
-import { parsedCommands, scriptProblems } from "../ipxe/testing/check.ts";
 import { ARCHES, type Image, type Node, PROVISION_STATES } from "../model/index.ts";
 import {
   baseUrlFromRequest,
@@ -13,7 +14,6 @@ import {
   InvalidBaseUrlError,
   parseBootIdentity,
 } from "./index.ts";
-import { cacheConfig, NOW, swiftConfig } from "./testing/fixtures.ts";
 
 /**
  * Properties over hostile inputs: whatever the node record, images, request and Host header hold,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { pseudoRandom } from "./contract.ts";
+import { pseudoRandom } from "../../test/support/cache/contract.ts";
 import { createSha256, PortableSha256 } from "./sha256.ts";
 
 const nodeHex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { equalBytes, pseudoRandom, readAll, sha256Hex } from "./contract.ts";
+import { equalBytes, pseudoRandom, readAll, sha256Hex } from "../../test/support/cache/contract.ts";
 import { OriginError } from "./errors.ts";
 import { boundedTee, TeeStallError } from "./tee.ts";
 import { idleTimeout, sliceStream, verifiedStream } from "./verify.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { emptyStore } from "../../test/support/store/index.ts";
 import { parseConfig } from "../config/index.ts";
 import { createMemoryLogger } from "../log/index.ts";
-import { emptyStore } from "../store/testing/index.ts";
 import { createApp } from "./app.ts";
 import { composeApp } from "./compose.ts";
 import { artifactsServedElsewhere } from "./routes/artifacts-elsewhere.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { brokenStore, emptyStore, fixedStore } from "../../test/support/store/index.ts";
 import type { NodeInput } from "../model/index.ts";
 import { StoreUnavailableError } from "../store/errors.ts";
-import { brokenStore, emptyStore, fixedStore } from "../store/testing/index.ts";
 import { demoDocument } from "./demo.ts";
 import { parseImportDocument } from "./document.ts";
 import { importRecords } from "./import-records.ts";

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { expansionsIn, parseIpxeScript } from "../../test/support/ipxe/parse.ts";
 import { echoArgs, echoText, echoWords, MAX_ECHO_CHARS } from "./echo-text.ts";
-import { expansionsIn, parseIpxeScript } from "./testing/parse.ts";
 import { tokenProblem } from "./tokens.ts";
 
 describe("echoWords", () => {

@@ -8,7 +8,7 @@ import {
   readAll,
   sha256Hex,
   streamOf,
-} from "../contract.ts";
+} from "../../../test/support/cache/contract.ts";
 import { CacheWriteError } from "../index.ts";
 import { type FsCache, openFsCache } from "./fs.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { emptyStore } from "../../store/testing/index.ts";
-import { adminTestApp } from "./testing/admin-app.ts";
+import { adminTestApp } from "../../../test/support/admin-app.ts";
+import { emptyStore } from "../../../test/support/store/index.ts";
 
 describe("GET /v1/openapi.json", () => {
   it("is an OpenAPI 3.1 document of every admin route, with schemas referenced", async () => {

@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { brokenStore } from "../../../shared/store/testing/index.ts";
 import { startTestServer, type TestServer } from "../../support/app-server.ts";
+import { brokenStore } from "../../support/store/index.ts";
 import {
   ADMIN_ENV,
   ADMIN_TOKEN,

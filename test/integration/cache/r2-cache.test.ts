@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createR2Cache } from "../../../shared/cache/adapters/r2.ts";
-import { describeArtifactCacheContract } from "../../../shared/cache/contract.ts";
 import { CacheWriteError } from "../../../shared/cache/types.ts";
+import { describeArtifactCacheContract } from "../../support/cache/contract.ts";
 import { bytes, MiB, sha256Hex, source } from "./byte-streams.ts";
 import { type R2Worker, startR2Worker } from "./r2-harness.ts";
 

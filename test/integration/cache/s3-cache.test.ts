@@ -1,12 +1,12 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS3Cache, s3WriteBufferBytes } from "../../../shared/cache/adapters/s3.ts";
-import { describeArtifactCacheContract } from "../../../shared/cache/contract.ts";
 import {
   type ArtifactCache,
   CacheUnavailableError,
   CacheWriteError,
 } from "../../../shared/cache/types.ts";
+import { describeArtifactCacheContract } from "../../support/cache/contract.ts";
 import { bytes, MiB, sha256Hex, source } from "./byte-streams.ts";
 import {
   createTestBucket,

@@ -1,7 +1,7 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scriptProblems } from "../../../shared/ipxe/testing/check.ts";
 import { startTestServer, type TestServer } from "../../support/app-server.ts";
+import { scriptProblems } from "../../support/ipxe/check.ts";
 import { createTestStore, type TestStore } from "../store/helpers.ts";
 import {
   ARTIFACT_KEY,

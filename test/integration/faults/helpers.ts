@@ -1,8 +1,8 @@
 import { createServer } from "node:net";
 import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { scriptProblems } from "../../../shared/ipxe/testing/check.ts";
 import { type Image, imageSchema, type Node, nodeSchema } from "../../../shared/model/index.ts";
 import type { AdminStore } from "../../../shared/store/index.ts";
+import { scriptProblems } from "../../support/ipxe/check.ts";
 
 /** Shared by the fault tests: seed data, timed requests, table snapshots, free ports. */
 

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../../../functions/local/dynamodb-local.ts";
-import { scriptProblems } from "../../../shared/ipxe/testing/check.ts";
 import { createDynamoStore, type DynamoStore, ensureTable } from "../../../shared/store/index.ts";
 import { startTestServer, type TestServer } from "../../support/app-server.ts";
+import { scriptProblems } from "../../support/ipxe/check.ts";
 import {
   ARTIFACT_KEY,
   faultMac,

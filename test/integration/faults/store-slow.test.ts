@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { scriptProblems } from "../../../shared/ipxe/testing/check.ts";
 import { createDynamoStore, type DynamoStore } from "../../../shared/store/index.ts";
 import { startTestServer, type TestServer } from "../../support/app-server.ts";
+import { scriptProblems } from "../../support/ipxe/check.ts";
 import { startTcpDelayProxy, type TcpDelayProxy } from "../../support/tcp-delay-proxy.ts";
 import { createTestStore, type TestStore } from "../store/helpers.ts";
 import {

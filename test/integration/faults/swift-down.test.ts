@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scriptProblems } from "../../../shared/ipxe/testing/check.ts";
 import { downloadUrls, startTestServer, type TestServer } from "../../support/app-server.ts";
+import { scriptProblems } from "../../support/ipxe/check.ts";
 import { createTestStore, type TestStore } from "../store/helpers.ts";
 import {
   faultMac,

@@ -8,13 +8,14 @@ import {
   artifactFileName,
   signArtifactUrl,
 } from "../../../shared/boot/index.ts";
-import { artifactCacheKey, MemoryCache } from "../../../shared/cache/index.ts";
+import { artifactCacheKey } from "../../../shared/cache/index.ts";
 import { parseConfig, secretsOf } from "../../../shared/config/index.ts";
 import { type AppEnv, createApp } from "../../../shared/http/index.ts";
 import { createMemoryLogger } from "../../../shared/log/index.ts";
 import { type Image, imageSchema } from "../../../shared/model/index.ts";
-import { fixedStore } from "../../../shared/store/testing/index.ts";
 import { startTestServer, type TestServer } from "../../support/app-server.ts";
+import { MemoryCache } from "../../support/cache/memory-cache.ts";
+import { fixedStore } from "../../support/store/index.ts";
 import { RUNS } from "./arbitraries.ts";
 
 /**

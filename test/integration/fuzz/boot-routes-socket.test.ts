@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scriptProblems } from "../../../shared/ipxe/testing/check.ts";
 import { startTestServer, type TestServer } from "../../support/app-server.ts";
+import { scriptProblems } from "../../support/ipxe/check.ts";
 import { createTestStore, type TestStore } from "../store/helpers.ts";
 import {
   anyText,

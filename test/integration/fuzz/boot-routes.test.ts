@@ -6,11 +6,11 @@ import { describe, it } from "vitest";
 import { type Config, parseConfig, secretsOf } from "../../../shared/config/index.ts";
 import { type AppEnv, createApp } from "../../../shared/http/index.ts";
 import { IPXE_COMMANDS } from "../../../shared/ipxe/script.ts";
-import { scriptProblems } from "../../../shared/ipxe/testing/check.ts";
 import { createMemoryLogger } from "../../../shared/log/index.ts";
 import { CorruptRecordError, StoreUnavailableError } from "../../../shared/store/errors.ts";
-import { brokenStore, fixedStore } from "../../../shared/store/testing/index.ts";
 import type { BootStore } from "../../../shared/store/types.ts";
+import { scriptProblems } from "../../support/ipxe/check.ts";
+import { brokenStore, fixedStore } from "../../support/store/index.ts";
 import {
   anyText,
   BOOT_PREFIXES,

@@ -1,5 +1,5 @@
-import { assertCacheKey } from "./keys.ts";
-import { createSha256 } from "./sha256.ts";
+import { assertCacheKey } from "../../../shared/cache/keys.ts";
+import { createSha256 } from "../../../shared/cache/sha256.ts";
 import {
   type ArtifactCache,
   type ByteRange,
@@ -7,7 +7,7 @@ import {
   type CacheRead,
   CacheWriteError,
   type CacheWriteOptions,
-} from "./types.ts";
+} from "../../../shared/cache/types.ts";
 
 /**
  * An ArtifactCache in memory, for tests and for trying things out: it passes the contract suite,

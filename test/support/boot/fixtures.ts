@@ -1,4 +1,5 @@
-import { type Config, type ConfigInput, parseConfig } from "../../config/index.ts";
+import { type BootIdentity, parseBootIdentity } from "../../../shared/boot/identity.ts";
+import { type Config, type ConfigInput, parseConfig } from "../../../shared/config/index.ts";
 import {
   type Image,
   type ImageInput,
@@ -6,8 +7,7 @@ import {
   type Node,
   type NodeInput,
   nodeSchema,
-} from "../../model/index.ts";
-import { type BootIdentity, parseBootIdentity } from "../identity.ts";
+} from "../../../shared/model/index.ts";
 
 /** Test fixtures: a deploy-capable node, its images, and configs for both URL modes. */
 

@@ -5,10 +5,9 @@ import {
   normalizeMac,
   normalizeUuid,
   PROVISION_STATES,
-} from "../../model/index.ts";
-import * as z from "../../validation/zod.ts";
-import { type BootRecord, bootRecordSchema } from "../boot-record.ts";
-import { decodeCursor, encodeCursor, lastIdSchema } from "../cursor.ts";
+} from "../../../shared/model/index.ts";
+import { type BootRecord, bootRecordSchema } from "../../../shared/store/boot-record.ts";
+import { decodeCursor, encodeCursor, lastIdSchema } from "../../../shared/store/cursor.ts";
 import {
   IdentityConflictError,
   ImageInUseError,
@@ -16,8 +15,8 @@ import {
   InvalidRecordError,
   UnknownImageError,
   VersionMismatchError,
-} from "../errors.ts";
-import { imageForWrite, imageKey, nodeForWrite, nodeKey } from "../records.ts";
+} from "../../../shared/store/errors.ts";
+import { imageForWrite, imageKey, nodeForWrite, nodeKey } from "../../../shared/store/records.ts";
 import type {
   AdminStore,
   NodeQuery,
@@ -27,7 +26,8 @@ import type {
   Versioned,
   WriteOptions,
   WriteResult,
-} from "../types.ts";
+} from "../../../shared/store/types.ts";
+import * as z from "../../../shared/validation/zod.ts";
 
 /**
  * An in-memory AdminStore with the DynamoDB store's semantics: records validated on write

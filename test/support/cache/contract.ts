@@ -11,9 +11,13 @@
  * check allows for, growing the object so that buffering it whole would still show.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { artifactCacheKey } from "./keys.ts";
-import { createSha256 } from "./sha256.ts";
-import { type ArtifactCache, CacheWriteError, type CacheWriteOptions } from "./types.ts";
+import { artifactCacheKey } from "../../../shared/cache/keys.ts";
+import { createSha256 } from "../../../shared/cache/sha256.ts";
+import {
+  type ArtifactCache,
+  CacheWriteError,
+  type CacheWriteOptions,
+} from "../../../shared/cache/types.ts";
 
 const MiB = 1024 * 1024;
 

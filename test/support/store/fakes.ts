@@ -5,9 +5,9 @@ import {
   type Node,
   type NodeInput,
   nodeSchema,
-} from "../../model/index.ts";
-import { StoreUnavailableError } from "../errors.ts";
-import type { AdminStore } from "../types.ts";
+} from "../../../shared/model/index.ts";
+import { StoreUnavailableError } from "../../../shared/store/errors.ts";
+import type { AdminStore } from "../../../shared/store/types.ts";
 import { MemoryStore } from "./memory-store.ts";
 
 /**

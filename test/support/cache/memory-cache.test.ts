@@ -1,5 +1,5 @@
 import { describeArtifactCacheContract } from "./contract.ts";
-import { MemoryCache } from "./memory.ts";
+import { MemoryCache } from "./memory-cache.ts";
 
 describeArtifactCacheContract("memory", async () => ({
   cache: new MemoryCache(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Node, nodeSchema } from "../../model/index.ts";
+import { type Node, nodeSchema } from "../../../shared/model/index.ts";
 import {
   IdentityConflictError,
   ImageInUseError,
@@ -8,7 +8,7 @@ import {
   StoreUnavailableError,
   UnknownImageError,
   VersionMismatchError,
-} from "../errors.ts";
+} from "../../../shared/store/errors.ts";
 import { brokenStore, emptyStore, fixedStore } from "./fakes.ts";
 
 const node = (id: string, macs: string[], extra: Partial<Node> = {}) =>

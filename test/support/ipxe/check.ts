@@ -1,4 +1,4 @@
-import { IPXE_COMMANDS } from "../script.ts";
+import { IPXE_COMMANDS } from "../../../shared/ipxe/script.ts";
 import { expansionsIn, type ParsedCommand, type ParsedScript, parseIpxeScript } from "./parse.ts";
 
 /**

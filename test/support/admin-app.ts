@@ -1,8 +1,8 @@
-import { parseConfig } from "../../../config/index.ts";
-import { createMemoryLogger } from "../../../log/index.ts";
-import type { AdminStore } from "../../../store/types.ts";
-import { createApp } from "../../app.ts";
-import { sha256Hex } from "../../auth/tokens.ts";
+import { parseConfig } from "../../shared/config/index.ts";
+import { createApp } from "../../shared/http/app.ts";
+import { sha256Hex } from "../../shared/http/auth/tokens.ts";
+import { createMemoryLogger } from "../../shared/log/index.ts";
+import type { AdminStore } from "../../shared/store/types.ts";
 
 export const ADMIN_TOKEN = "sbt_test-admin-token-0123456789";
 export const READ_TOKEN = "sbt_test-read-token-0123456789";
