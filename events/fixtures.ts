@@ -7,8 +7,8 @@
  */
 import type { ImageInput, NodeInput } from "../shared/model/index.ts";
 
-/** Also what `sam local` falls back to (functions/aws/lib/sam-local.ts). */
-export { SAMPLE_ARTIFACT_KEY } from "../functions/aws/lib/sam-local.ts";
+/** Also what `sam local` falls back to (functions/aws/environment/sam-local.ts). */
+export { SAMPLE_ARTIFACT_KEY } from "../functions/aws/environment/sam-local.ts";
 /** Far in the future, so the signed artifact events stay valid (verification checks only expiry). */
 export const SAMPLE_EXPIRES = 4_102_444_800; // 2100-01-01T00:00:00Z
 

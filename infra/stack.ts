@@ -62,7 +62,7 @@ export class SwiftbootStack extends Stack {
       SWIFTBOOT_LOG_LEVEL: params.logLevel.valueAsString,
       // Secrets are read from here at cold start, never put in the environment, and read again
       // every SWIFTBOOT_SECRETS_MAX_AGE seconds, so a rotated key or a revoked token reaches
-      // running environments within that (functions/aws/lib/environment-app.ts).
+      // running environments within that (functions/aws/environment/app.ts).
       SWIFTBOOT_SECRETS_ARN: secret.secretArn,
       SWIFTBOOT_SECRETS_MAX_AGE: "300",
       // Empty (AWS's endpoint). Declared so that `sam local --env-vars` can point a function at

@@ -57,14 +57,14 @@ const dropZodLocales: Plugin = {
 };
 
 /**
- * Lambda: credentials come from the environment only (functions/aws/lib/env-credentials.ts
+ * Lambda: credentials come from the environment only (functions/aws/clients/env-credentials.ts
  * says why), instead of the SDK's whole default chain and the STS/SSO clients it carries.
  */
 const envCredentialsOnly: Plugin = {
   name: "env-credentials-only",
   setup(b) {
     b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
-      path: resolve(ROOT, "functions/aws/lib/env-credentials.ts"),
+      path: resolve(ROOT, "functions/aws/clients/env-credentials.ts"),
     }));
   },
 };
@@ -101,7 +101,7 @@ const lambdaOptions: BuildOptions = {
 
 /**
  * Code splitting only where it pays and is safe: the boot function, whose DynamoDB store (with
- * the AWS SDK, about 350 KB) is imported on first use (functions/aws/lib/lazy-store.ts), goes to
+ * the AWS SDK, about 350 KB) is imported on first use (functions/aws/clients/lazy-store.ts), goes to
  * chunks loaded only then. esbuild does not keep the evaluation order of modules across chunks
  * (shared chunks run first), which breaks order-dependent module side effects: @hono/zod-openapi
  * extends zod's prototypes, and schemas built before it lack `.openapi`. The boot function does
@@ -115,7 +115,7 @@ const splitOptions: BuildOptions = {
   chunkNames: "chunk-[hash]",
   outExtension: { ".js": ".mjs" },
 };
-const SECRETS_READER = "functions/aws/lib/secrets-reader.ts";
+const SECRETS_READER = "functions/aws/environment/secrets-reader.ts";
 
 const workerOptions: BuildOptions = {
   ...common,
@@ -186,7 +186,7 @@ export async function buildBundles(options: BuildBundlesOptions = {}): Promise<B
         plugins,
         entryPoints: SPLIT.has(name) ? { index: entry } : [entry],
       }).then(async (result) => {
-        // Read once per execution environment (functions/aws/lib/secrets.ts): its own file.
+        // Read once per execution environment (functions/aws/environment/secrets.ts): its own file.
         const reader = await build({
           ...lambdaOptions,
           plugins: [dropZodLocales, envCredentialsOnly],

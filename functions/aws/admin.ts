@@ -5,8 +5,8 @@
  */
 import { createApp } from "../../shared/http/app.ts";
 import { createDynamoStore } from "../../shared/store/dynamo-store.ts";
-import { storeOptions } from "./lib/dynamo.ts";
-import { createHttpHandler } from "./lib/http-handler.ts";
+import { storeOptions } from "./clients/dynamo.ts";
+import { createHttpHandler } from "./handlers/http-buffered.ts";
 
 export const handler = createHttpHandler("admin", ({ config, logger, clientAddress }) =>
   createApp({ config, logger, clientAddress, store: createDynamoStore(storeOptions(config)) }),

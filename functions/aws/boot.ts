@@ -10,9 +10,9 @@
 import { composeApp } from "../../shared/http/compose.ts";
 import { artifactsServedElsewhere } from "../../shared/http/routes/artifacts-elsewhere.ts";
 import { bootRoutes } from "../../shared/http/routes/boot.ts";
-import { storeOptions } from "./lib/dynamo.ts";
-import { createHttpHandler } from "./lib/http-handler.ts";
-import { lazyBootStore } from "./lib/lazy-store.ts";
+import { storeOptions } from "./clients/dynamo.ts";
+import { lazyBootStore } from "./clients/lazy-store.ts";
+import { createHttpHandler } from "./handlers/http-buffered.ts";
 
 export const handler = createHttpHandler("boot", ({ config, logger, clientAddress }) =>
   composeApp(

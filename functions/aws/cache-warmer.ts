@@ -13,12 +13,12 @@ import { type WarmDeps, warmImage } from "../../shared/artifacts/warm.ts";
 import { createS3Cache } from "../../shared/cache/adapters/s3.ts";
 import { createDocumentClient, createDynamoClient } from "../../shared/store/client.ts";
 import { createDynamoFillLock } from "../../shared/store/fill-lock.ts";
-import { cacheBucketOptions } from "./lib/cache-bucket.ts";
-import { storeOptions } from "./lib/dynamo.ts";
-import { emfFields } from "./lib/emf.ts";
-import { METRICS_NAMESPACE } from "./lib/logger.ts";
-import { imageOfRecord } from "./lib/stream-images.ts";
-import { type WarmerContext, type WarmerRuntime, warmerRuntime } from "./lib/warmer-middleware.ts";
+import { cacheBucketOptions } from "./clients/cache-bucket.ts";
+import { storeOptions } from "./clients/dynamo.ts";
+import { emfFields } from "./telemetry/emf.ts";
+import { METRICS_NAMESPACE } from "./telemetry/logger.ts";
+import { type WarmerContext, type WarmerRuntime, warmerRuntime } from "./warmer/middleware.ts";
+import { imageOfRecord } from "./warmer/stream-images.ts";
 
 let deps: Omit<WarmDeps, "owner"> | undefined;
 

@@ -4,7 +4,7 @@ import { Construct } from "constructs";
 
 /**
  * swiftboot's secret options, one JSON document read by the functions at cold start
- * (functions/aws/lib/secrets.ts): the artifact signing key is generated here; the Swift temp URL
+ * (functions/aws/environment/secrets.ts): the artifact signing key is generated here; the Swift temp URL
  * key is the operator's (it must match Swift's), so it is left empty to be filled in with
  * `aws secretsmanager put-secret-value` (docs/deploy.md), as are the admin API's token hashes.
  */

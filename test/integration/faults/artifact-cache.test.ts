@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished, vi }
 import {
   CACHE_BUCKET_TIMEOUTS,
   cacheBucketOptions,
-} from "../../../functions/aws/lib/cache-bucket.ts";
+} from "../../../functions/aws/clients/cache-bucket.ts";
 import { createS3Cache } from "../../../shared/cache/adapters/s3.ts";
 import type { ImageInput } from "../../../shared/model/index.ts";
 import { startTestServer, type TestServer } from "../../support/app-server.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../../shared/config/index.ts";
+import { environmentApp } from "./app.ts";
 import { SECRETS_MAX_AGE_ENV, secretsMaxAge } from "./config.ts";
-import { environmentApp } from "./environment-app.ts";
 
 /** An environmentApp over a scripted secret store and a hand-moved clock. */
 function harness(maxAgeSeconds = 300) {

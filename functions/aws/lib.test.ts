@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { emfFields } from "./emf.ts";
-import { requestMetrics } from "./request-metrics.ts";
-import { samLocalDefaults } from "./sam-local.ts";
-import { parseSecretsArn, parseSecretsDocument, SecretsError } from "./secrets.ts";
+import { samLocalDefaults } from "./environment/sam-local.ts";
+import { parseSecretsArn, parseSecretsDocument, SecretsError } from "./environment/secrets.ts";
+import { emfFields } from "./telemetry/emf.ts";
+import { requestMetrics } from "./telemetry/request-metrics.ts";
 
 describe("parseSecretsArn", () => {
   it("reads Secrets Manager and SSM parameter ARNs", () => {

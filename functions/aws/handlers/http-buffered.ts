@@ -7,9 +7,9 @@ import type { Context, Hono } from "hono";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
 import { type Config, ConfigError, secretsOf } from "../../../shared/config/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
-import { lambdaConfig } from "./config.ts";
-import { lambdaEnvironmentApp } from "./environment-app.ts";
-import { createLambdaLogger, logWithoutLogger } from "./logger.ts";
+import { lambdaEnvironmentApp } from "../environment/app.ts";
+import { lambdaConfig } from "../environment/config.ts";
+import { createLambdaLogger, logWithoutLogger } from "../telemetry/logger.ts";
 
 /** What an entry point builds its app from, once per execution environment. */
 export interface LambdaRuntime {

@@ -1,6 +1,6 @@
 import type { Context as LambdaContext, LambdaFunctionURLEvent } from "aws-lambda";
 import { streamHandle } from "hono/aws-lambda";
-import { lambdaEnvironmentApp } from "./environment-app.ts";
+import { lambdaEnvironmentApp } from "../environment/app.ts";
 import {
   type AnyEnv,
   type AnyHono,
@@ -11,7 +11,7 @@ import {
   settleBackgroundWork,
   startFailure,
   withWaitUntil,
-} from "./http-handler.ts";
+} from "./http-buffered.ts";
 
 /** The Node.js runtime's response streaming API (a global in Lambda, emulated by the tests). */
 interface ResponseStream {

@@ -1,5 +1,5 @@
+import { logWithoutLogger } from "../telemetry/logger.ts";
 import { readLambdaSecret, secretsMaxAge } from "./config.ts";
-import { logWithoutLogger } from "./logger.ts";
 
 /**
  * What an execution environment serves with: built on its first request from the function's

@@ -6,7 +6,7 @@ type Env = Record<string, string | undefined>;
 
 /**
  * How often, in seconds, a running execution environment reads its secret again and, when it
- * changed, rebuilds its app with it (functions/aws/lib/environment-app.ts). Not an option of the
+ * changed, rebuilds its app with it (functions/aws/environment/app.ts). Not an option of the
  * shared configuration: only deployed functions have a secret to re-read.
  */
 export const SECRETS_MAX_AGE_ENV = "SWIFTBOOT_SECRETS_MAX_AGE";
@@ -30,7 +30,7 @@ export async function readLambdaSecret(env: Env, timeoutMs?: number): Promise<st
  */
 export function lambdaConfig(env: Env, secretText: string | undefined): Config {
   // Not options: parseConfig rejects unknown SWIFTBOOT_* names, so they are dropped here.
-  // SWIFTBOOT_SECRETS_MAX_AGE is read (and a bad value refused) by environment-app.ts.
+  // SWIFTBOOT_SECRETS_MAX_AGE is read (and a bad value refused) by environment/app.ts.
   const { [SECRETS_ARN_ENV]: arn, [SECRETS_MAX_AGE_ENV]: _maxAge, ...options } = env;
   const secrets = secretText === undefined ? undefined : parseSecretsDocument(secretText);
   const defaults: Record<string, Record<string, string>> = { ...samLocalDefaults(env, arn) };

@@ -3,9 +3,9 @@ import type { Context as LambdaContext } from "aws-lambda";
 import type { Config } from "../../../shared/config/index.ts";
 import { secretsOf } from "../../../shared/config/index.ts";
 import type { Logger } from "../../../shared/log/index.ts";
-import { lambdaConfig } from "./config.ts";
-import { lambdaEnvironmentApp } from "./environment-app.ts";
-import { createLambdaLogger } from "./logger.ts";
+import { lambdaEnvironmentApp } from "../environment/app.ts";
+import { lambdaConfig } from "../environment/config.ts";
+import { createLambdaLogger } from "../telemetry/logger.ts";
 
 /** What the warmer's handler finds in `context` once the middleware has run. */
 export interface WarmerRuntime {
@@ -17,7 +17,7 @@ export type WarmerContext = LambdaContext & { swiftboot: WarmerRuntime };
 
 /**
  * middy middleware: loads the configuration (with its secrets) per execution environment, again
- * when the secret changes (environment-app.ts), creates the logger, and hands both to the handler
+ * when the secret changes (environment/app.ts), creates the logger, and hands both to the handler
  * in `context.swiftboot`. A failed start is retried by the next invocation; the error fails the
  * whole batch, which Lambda retries. `onError` logs what the handler threw before middy rethrows
  * it.
