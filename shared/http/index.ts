@@ -1,4 +1,4 @@
 export * from "./app.ts";
 export * from "./compose.ts";
-export * from "./errors.ts";
+export * from "./responses.ts";
 export * from "./types.ts";

@@ -14,12 +14,12 @@ import {
   VersionMismatchError,
 } from "../store/errors.ts";
 import type * as z from "../validation/zod.ts";
-import { RETRY_AFTER_SECONDS } from "./errors.ts";
+import { RETRY_AFTER_SECONDS } from "./responses.ts";
 import type { AppEnv } from "./types.ts";
 
 /**
  * RFC 9457 problem details for the admin API, and the one place where its failures (store,
- * model, validation, HTTP) become status codes. Boot routes answer scripts instead (errors.ts).
+ * model, validation, HTTP) become status codes. Boot routes answer scripts instead (responses.ts).
  */
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { textResponse } from "../errors.ts";
+import { textResponse } from "../responses.ts";
 import type { AppEnv } from "../types.ts";
 
 /**

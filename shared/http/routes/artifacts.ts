@@ -9,7 +9,7 @@ import {
   originSettings,
   serveArtifact,
 } from "../../cache/index.ts";
-import { artifactErrorResponse, textResponse } from "../errors.ts";
+import { artifactErrorResponse, textResponse } from "../responses.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
 
 /** Bytes each side of a fill's tee may queue: bounds a fill's memory whatever the speeds. */

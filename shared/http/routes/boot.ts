@@ -10,7 +10,7 @@ import {
 import { IpxeScript } from "../../ipxe/index.ts";
 import { imageIdsOf, type Node } from "../../model/index.ts";
 import type { BootStore } from "../../store/types.ts";
-import { RETRY_AFTER_SECONDS, SCRIPT_HEADERS, scriptErrorResponse } from "../errors.ts";
+import { RETRY_AFTER_SECONDS, SCRIPT_HEADERS, scriptErrorResponse } from "../responses.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
 import { recordBootInBackground } from "./record-boot.ts";
 
