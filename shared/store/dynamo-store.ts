@@ -1,11 +1,5 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { normalizeMac, normalizeUuid } from "../model/index.ts";
-import { listBoots, recordBoot } from "./boot-history.ts";
-import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
-import { createStoreContext, type StoreContext } from "./context.ts";
-import { deleteImage, putImage } from "./image-writes.ts";
-import { listImages, listNodes } from "./listing.ts";
-import { deleteNode, putNode } from "./node-writes.ts";
 import {
   batchGetImages,
   getClaimOwner,
@@ -13,7 +7,13 @@ import {
   getImageVersioned,
   getNode,
   getNodeVersioned,
-} from "./reads.ts";
+} from "./before-write-reads.ts";
+import { listBoots, recordBoot } from "./boot-history.ts";
+import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
+import { createStoreContext, type StoreContext } from "./context.ts";
+import { deleteImage, putImage } from "./image-writes.ts";
+import { listImages, listNodes } from "./listing.ts";
+import { deleteNode, putNode } from "./node-writes.ts";
 import type { AdminStore } from "./types.ts";
 
 export interface DynamoStore extends AdminStore {

@@ -1,4 +1,5 @@
 import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { getClaimOwner, getNodeBeforeWrite, type NodeBeforeWrite } from "./before-write-reads.ts";
 import { call, type StoreContext } from "./context.ts";
 import {
   ConcurrentModificationError,
@@ -8,7 +9,6 @@ import {
   StoreUnavailableError,
   UnknownImageError,
 } from "./errors.ts";
-import { getClaimOwner, getNodeBeforeWrite, type NodeBeforeWrite } from "./reads.ts";
 import { nodeKey } from "./records.ts";
 
 /**

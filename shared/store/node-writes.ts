@@ -2,6 +2,7 @@ import type { Condition } from "dynamodb-toolbox/entity/actions/parseCondition";
 import { DeleteTransaction } from "dynamodb-toolbox/entity/actions/transactDelete";
 import { PutTransaction } from "dynamodb-toolbox/entity/actions/transactPut";
 import { imageIdsOf, type Node } from "../model/index.ts";
+import type { NodeBeforeWrite } from "./before-write-reads.ts";
 import type { StoreContext } from "./context.ts";
 import { macKey } from "./entities/identity-claim.ts";
 import type { NodeEntity } from "./entities/node.ts";
@@ -14,7 +15,6 @@ import {
   type TransactItem,
   toItem,
 } from "./node-transaction.ts";
-import type { NodeBeforeWrite } from "./reads.ts";
 import { nodeForWrite, nodeKey } from "./records.ts";
 import { nodeListPartition, nodeShard } from "./table.ts";
 import type { NodeWriteOptions, WriteOptions, WriteResult } from "./types.ts";
