@@ -1,49 +1,9 @@
-import { BatchGetCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
-import { BatchGetRequest } from "dynamodb-toolbox/entity/actions/batchGet";
-import { EntityFormatter } from "dynamodb-toolbox/entity/actions/format";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { GetItemCommand } from "dynamodb-toolbox/entity/actions/get";
-import { ID_PATTERN, type Image, type Node, normalizeMac, normalizeUuid } from "../model/index.ts";
-import { call, formatOrCorrupt, getOrCorrupt, type StoreContext } from "./context.ts";
-import { macKey } from "./entities/identity-claim.ts";
-import { CorruptRecordError, StoreUnavailableError } from "./errors.ts";
-import { imageFromItem, imageKey, nodeFromItem, nodeKey } from "./records.ts";
-import type { Versioned } from "./types.ts";
-
-/**
- * Boot-path reads are eventually consistent (half the cost; a change shows within about a
- * second). Admin reads that precede a write are strongly consistent.
- */
-export interface ReadOptions {
-  consistent: boolean;
-  /** Shared time budget when one lookup makes several calls (claim, then node). */
-  signal?: AbortSignal;
-}
-
-export async function getNode(
-  ctx: StoreContext,
-  id: string,
-  options: ReadOptions,
-): Promise<Node | undefined> {
-  return (await getNodeVersioned(ctx, id, options))?.record;
-}
-
-export async function getNodeVersioned(
-  ctx: StoreContext,
-  id: string,
-  { consistent, signal }: ReadOptions,
-): Promise<Versioned<Node> | undefined> {
-  if (!ID_PATTERN.test(id)) return undefined; // could never have been stored
-  const key = nodeKey(id);
-  const { Item } = await getOrCorrupt(
-    ctx,
-    key,
-    (options) => ctx.node.build(GetItemCommand).key({ id }).options({ consistent }).send(options),
-    signal,
-  );
-  if (Item === undefined) return undefined;
-  const { version, ...record } = Item;
-  return { record: nodeFromItem(key, record), version: version ?? 0 };
-}
+import { ID_PATTERN, normalizeMac, normalizeUuid } from "../model/index.ts";
+import { call, type StoreContext } from "./context.ts";
+import { CorruptRecordError } from "./errors.ts";
+import { imageKey, nodeKey } from "./records.ts";
 
 /** What a write needs to know about the node it replaces or deletes. */
 export interface NodeBeforeWrite {
@@ -114,32 +74,6 @@ function imageIdsIn(item: Record<string, unknown>): string[] {
   return [...ids];
 }
 
-export async function getImage(
-  ctx: StoreContext,
-  id: string,
-  options: ReadOptions,
-): Promise<Image | undefined> {
-  return (await getImageVersioned(ctx, id, options))?.record;
-}
-
-export async function getImageVersioned(
-  ctx: StoreContext,
-  id: string,
-  { consistent, signal }: ReadOptions,
-): Promise<Versioned<Image> | undefined> {
-  if (!ID_PATTERN.test(id)) return undefined;
-  const key = imageKey(id);
-  const { Item } = await getOrCorrupt(
-    ctx,
-    key,
-    (options) => ctx.image.build(GetItemCommand).key({ id }).options({ consistent }).send(options),
-    signal,
-  );
-  if (Item === undefined) return undefined;
-  const { version, ...record } = Item;
-  return { record: imageFromItem(key, record), version: version ?? 0 };
-}
-
 /** What an image write or delete needs to know about the stored image (read strongly). */
 export interface ImageBeforeWrite {
   version: number | undefined;
@@ -172,95 +106,4 @@ export async function getImageBeforeWrite(
     }
   }
   return { version: version as number | undefined, usage: usage as number | undefined };
-}
-
-/** The node id holding a MAC (canonical form) or UUID claim, if any. */
-export async function getClaimOwner(
-  ctx: StoreContext,
-  kind: "mac" | "uuid",
-  value: string,
-  { consistent, signal }: ReadOptions,
-): Promise<string | undefined> {
-  let key: string;
-  let item: { nodeId: string } | undefined;
-  if (kind === "mac") {
-    const mac = macKey(value);
-    key = `MAC#${mac}`;
-    ({ Item: item } = await getOrCorrupt(
-      ctx,
-      key,
-      (options) =>
-        ctx.macClaim.build(GetItemCommand).key({ mac }).options({ consistent }).send(options),
-      signal,
-    ));
-  } else {
-    key = `UUID#${value}`;
-    ({ Item: item } = await getOrCorrupt(
-      ctx,
-      key,
-      (options) =>
-        ctx.uuidClaim
-          .build(GetItemCommand)
-          .key({ uuid: value })
-          .options({ consistent })
-          .send(options),
-      signal,
-    ));
-  }
-  if (item === undefined) return undefined;
-  if (!ID_PATTERN.test(item.nodeId)) throw new CorruptRecordError(key, "nodeId: not a node id");
-  return item.nodeId;
-}
-
-/** BatchGetItem's limit per request. */
-const BATCH_SIZE = 100;
-
-/**
- * Images by id with BatchGetItem, retrying UnprocessedKeys (throttling) with back-off until the
- * time budget runs out. Each item is formatted and validated on its own so a corrupt one is named.
- */
-export async function batchGetImages(
-  ctx: StoreContext,
-  ids: readonly string[],
-): Promise<Map<string, Image>> {
-  const found = new Map<string, Image>();
-  const wanted = [...new Set(ids)].filter((id) => ID_PATTERN.test(id));
-  // One budget for every request and back-off of this lookup.
-  const signal = AbortSignal.timeout(ctx.timeoutMs);
-  const deadline = Date.now() + ctx.timeoutMs;
-  for (let i = 0; i < wanted.length; i += BATCH_SIZE) {
-    let keys = wanted
-      .slice(i, i + BATCH_SIZE)
-      .map((id) => ctx.image.build(BatchGetRequest).key({ id }).params());
-    for (let round = 0; keys.length > 0; round++) {
-      if (round > 0) {
-        const delay = Math.min(25 * 2 ** round, 500);
-        if (Date.now() + delay >= deadline) {
-          throw new StoreUnavailableError(
-            `DynamoDB left ${keys.length} image reads unprocessed (throttled) within ${ctx.timeoutMs} ms`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, delay));
-      }
-      const output = await call(
-        ctx,
-        "BatchGetItem images",
-        (options) =>
-          ctx.documentClient.send(
-            new BatchGetCommand({ RequestItems: { [ctx.tableName]: { Keys: keys } } }),
-            options,
-          ),
-        signal,
-      );
-      for (const raw of output.Responses?.[ctx.tableName] ?? []) {
-        const key = String(raw.pk);
-        const item = formatOrCorrupt(key, () => ctx.image.build(EntityFormatter).format(raw));
-        const { version: _version, ...record } = item;
-        const image = imageFromItem(key, record);
-        found.set(image.id, image);
-      }
-      keys = (output.UnprocessedKeys?.[ctx.tableName]?.Keys ?? []) as typeof keys;
-    }
-  }
-  return found;
 }

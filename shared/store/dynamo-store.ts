@@ -1,19 +1,14 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { normalizeMac, normalizeUuid } from "../model/index.ts";
-import {
-  batchGetImages,
-  getClaimOwner,
-  getImage,
-  getImageVersioned,
-  getNode,
-  getNodeVersioned,
-} from "./before-write-reads.ts";
+import { batchGetImages } from "./batch-reads.ts";
 import { listBoots, recordBoot } from "./boot-history.ts";
+import { getClaimOwner } from "./claim-reads.ts";
 import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
 import { createStoreContext, type StoreContext } from "./context.ts";
 import { deleteImage, putImage } from "./image-writes.ts";
 import { listImages, listNodes } from "./listing.ts";
 import { deleteNode, putNode } from "./node-writes.ts";
+import { getImage, getImageVersioned, getNode, getNodeVersioned } from "./strict-reads.ts";
 import type { AdminStore } from "./types.ts";
 
 export interface DynamoStore extends AdminStore {

@@ -1,5 +1,6 @@
 import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
-import { getClaimOwner, getNodeBeforeWrite, type NodeBeforeWrite } from "./before-write-reads.ts";
+import { getNodeBeforeWrite, type NodeBeforeWrite } from "./before-write-reads.ts";
+import { getClaimOwner } from "./claim-reads.ts";
 import { call, type StoreContext } from "./context.ts";
 import {
   ConcurrentModificationError,
