@@ -11,18 +11,20 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { originSettings } from "../../shared/artifacts/origin.ts";
 import { type WarmDeps, warmImage } from "../../shared/artifacts/warm.ts";
 import { createS3Cache } from "../../shared/cache/adapters/s3.ts";
+import type { Config } from "../../shared/config/index.ts";
 import { createDocumentClient, createDynamoClient } from "../../shared/store/client.ts";
 import { createDynamoFillLock } from "../../shared/store/fill-lock.ts";
 import { cacheBucketOptions } from "./clients/cache-bucket.ts";
 import { storeOptions } from "./clients/dynamo.ts";
 import { emfFields } from "./telemetry/emf.ts";
 import { METRICS_NAMESPACE } from "./telemetry/logger.ts";
-import { type WarmerContext, type WarmerRuntime, warmerRuntime } from "./warmer/middleware.ts";
+import { type WarmerContext, warmerRuntime } from "./warmer/middleware.ts";
 import { imageOfRecord } from "./warmer/stream-images.ts";
 
-let deps: Omit<WarmDeps, "owner"> | undefined;
+type Deps = Omit<WarmDeps, "owner">;
 
-function warmDeps({ config }: WarmerRuntime): Omit<WarmDeps, "owner"> {
+/** Built by the middleware with each configuration, so a rotated secret reaches the fills. */
+function warmDeps({ config }: { config: Config }): Deps {
   const bucket = cacheBucketOptions(process.env, config.store.region);
   return {
     cache: createS3Cache({ client: new S3Client(bucket.client), bucket: bucket.name }),
@@ -39,10 +41,10 @@ function warmDeps({ config }: WarmerRuntime): Omit<WarmDeps, "owner"> {
 
 export async function warmBatch(
   event: DynamoDBStreamEvent,
-  context: WarmerContext,
+  context: WarmerContext<Deps>,
 ): Promise<DynamoDBBatchResponse> {
   const runtime = context.swiftboot;
-  deps ??= warmDeps(runtime);
+  const deps = runtime.deps;
   const failures: DynamoDBBatchResponse["batchItemFailures"] = [];
   for (const record of event.Records) {
     const id = record.dynamodb?.SequenceNumber ?? record.eventID ?? "";
@@ -80,6 +82,11 @@ export async function warmBatch(
   return { batchItemFailures: failures };
 }
 
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, WarmerContext>()
-  .use(warmerRuntime())
+export const handler = middy<
+  DynamoDBStreamEvent,
+  DynamoDBBatchResponse,
+  Error,
+  WarmerContext<Deps>
+>()
+  .use(warmerRuntime(warmDeps))
   .handler((event, context) => warmBatch(event, context));

@@ -8,23 +8,27 @@ import { lambdaConfig } from "../environment/config.ts";
 import { createLambdaLogger } from "../telemetry/logger.ts";
 
 /** What the warmer's handler finds in `context` once the middleware has run. */
-export interface WarmerRuntime {
+export interface WarmerRuntime<D> {
   config: Config;
   logger: Logger;
+  /** What `build` made from this configuration: rebuilt with it when the secret changes. */
+  deps: D;
 }
 
-export type WarmerContext = LambdaContext & { swiftboot: WarmerRuntime };
+export type WarmerContext<D> = LambdaContext & { swiftboot: WarmerRuntime<D> };
 
 /**
  * middy middleware: loads the configuration (with its secrets) per execution environment, again
- * when the secret changes (environment/app.ts), creates the logger, and hands both to the handler
- * in `context.swiftboot`. A failed start is retried by the next invocation; the error fails the
+ * when the secret changes (environment/app.ts), creates the logger, builds the handler's
+ * dependencies from them (`build`), and hands all three to the handler in `context.swiftboot`.
+ * Built in the same step as the configuration, the dependencies never keep a rotated secret. A failed start is retried by the next invocation; the error fails the
  * whole batch, which Lambda retries. `onError` logs what the handler threw before middy rethrows
  * it.
  */
-export function warmerRuntime(
+export function warmerRuntime<D>(
+  build: (runtime: { config: Config; logger: Logger }) => D,
   env: Record<string, string | undefined> = process.env,
-): MiddlewareObj<unknown, unknown, Error, WarmerContext> {
+): MiddlewareObj<unknown, unknown, Error, WarmerContext<D>> {
   let requestId: string | undefined;
   const runtime = lambdaEnvironmentApp(
     "cache-warmer",
@@ -38,7 +42,7 @@ export function warmerRuntime(
         fn: "cache-warmer",
         requestId: () => requestId,
       });
-      return { config, logger };
+      return { config, logger, deps: build({ config, logger }) };
     },
   );
   return {

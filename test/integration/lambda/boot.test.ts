@@ -1,6 +1,4 @@
 import { createHmac } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   FUNCTION_URL_HOST,
@@ -12,6 +10,7 @@ import {
 import type { TestStore } from "../store/helpers.ts";
 import { buildResultsForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
 import { invokeBundle } from "./invoke.ts";
+import { fakeSecretsService } from "./secrets-service.ts";
 import { seedSampleTable } from "./seed.ts";
 
 let bundle: string;
@@ -124,45 +123,6 @@ describe("boot bundle, invoked with the sample events", () => {
     expect(logs.find((l) => l.msg === "start failed")?.error).toMatch(/SWIFTBOOT_IPXE_RETRIES/);
   });
 });
-
-/**
- * A stand-in for the Secrets Manager and SSM JSON APIs, counting the calls it answers. `answer`
- * sets what the next calls get: one value each, the last one repeated.
- */
-async function fakeSecretsService(secretString: string) {
-  const calls: { target: string; body: Record<string, unknown> }[] = [];
-  let queue = [secretString];
-  const next = () => (queue.length > 1 ? (queue.shift() as string) : (queue[0] as string));
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    let text = "";
-    req.on("data", (chunk: Buffer) => {
-      text += chunk.toString("utf8");
-    });
-    req.on("end", () => {
-      const target = String(req.headers["x-amz-target"]);
-      calls.push({ target, body: JSON.parse(text) as Record<string, unknown> });
-      res.setHeader("content-type", "application/x-amz-json-1.1");
-      if (target === "secretsmanager.GetSecretValue") {
-        res.end(JSON.stringify({ ARN: "arn", Name: "swiftboot", SecretString: next() }));
-      } else if (target === "AmazonSSM.GetParameter") {
-        res.end(JSON.stringify({ Parameter: { Name: "/swiftboot/secrets", Value: next() } }));
-      } else {
-        res.statusCode = 400;
-        res.end(JSON.stringify({ __type: "UnknownOperationException" }));
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    calls,
-    answer: (...secrets: string[]) => {
-      queue = secrets;
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 describe("what the boot bundle loads at import (its cold start, bench/cold-start.ts)", () => {
   it("holds the boot routes, zod/mini and hono, and nothing that only other requests need", () => {

@@ -1,10 +1,13 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { KERNEL_BYTES, RAMDISK_BYTES, SAMPLE_ARTIFACT_KEY } from "../../../events/fixtures.ts";
+import { SwiftClient } from "../../support/swift-client.ts";
 import { createTestBucket, deleteBucket, listKeys, swiftS3Client } from "../cache/s3-helpers.ts";
 import type { TestStore } from "../store/helpers.ts";
 import { buildForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
 import { invokeBundle } from "./invoke.ts";
 import { startOrigin } from "./origin.ts";
+import { fakeSecretsService } from "./secrets-service.ts";
 import { seedSampleTable } from "./seed.ts";
 
 /** The warmer bundle with the sample stream event: fills, idempotency, partial batch failures. */
@@ -85,6 +88,81 @@ describe("cache-warmer bundle, invoked with the sample stream event", () => {
     expect(origin.hits.filter((h) => h === "/kernel")).toHaveLength(1);
     expect(origin.hits.filter((h) => h === "/ramdisk")).toHaveLength(1);
     expect((await listKeys(s3, bucket)).sort()).toHaveLength(2);
+  });
+});
+
+describe("cache-warmer bundle, after a secret rotation", () => {
+  // The warmer once built its Swift origin settings on the first batch and kept them: after the
+  // temp URL key was rotated in the secret, every fill from Swift was signed with the old key.
+  it("signs its Swift fills with the rotated swift.temp_url_key at the next re-read", async () => {
+    const swift = SwiftClient.fromInject();
+    const container = `warmer-${randomUUID().slice(0, 8)}`;
+    const oldKey = `old-tempurl-key-${randomUUID()}`;
+    const newKey = `new-tempurl-key-${randomUUID()}`;
+    const doc = (tempUrlKey: string) =>
+      JSON.stringify({
+        "artifacts.signing_key": SAMPLE_ARTIFACT_KEY,
+        "swift.temp_url_key": tempUrlKey,
+      });
+    const secrets = await fakeSecretsService(doc(oldKey));
+    // The sample kernel's INSERT, read from this test's container (no origin URL: from Swift).
+    const event = loadEvent("warmer-stream") as {
+      Records: { eventName: string; dynamodb: { NewImage?: Record<string, unknown> } }[];
+    };
+    const kernel = event.Records.filter(
+      (r) =>
+        r.eventName === "INSERT" &&
+        (r.dynamodb.NewImage?.id as { S?: string } | undefined)?.S === "sample-kernel",
+    );
+    expect(kernel).toHaveLength(1);
+    const swiftField = kernel[0]?.dynamodb.NewImage?.swift as { M: Record<string, unknown> };
+    swiftField.M.container = { S: container };
+    const batch = { Records: kernel };
+    // The signing key comes from the secret too.
+    const { SWIFTBOOT_ARTIFACTS_SIGNING_KEY: _fromSecret, ...base } = env();
+    // A bucket of its own: content ids follow the bytes, so the kernel is cached in the other.
+    const rotationBucket = await createTestBucket(s3, "lambda-warmer-rotation");
+    try {
+      await swift.putContainer(container);
+      // Swift already takes only the new key; the secret says the old one, then the new one.
+      await swift.setTempUrlKeys({ scope: "container", container }, { key: newKey });
+      await swift.putObject(container, "deploy/vmlinuz", new TextEncoder().encode(KERNEL_BYTES));
+      secrets.answer(doc(oldKey), doc(newKey));
+      const { results, logs, rawLogs } = await invokeBundle(
+        bundle,
+        [batch, batch],
+        {
+          ...base,
+          CACHE_BUCKET: rotationBucket,
+          SWIFTBOOT_SECRETS_ARN:
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:warmer-AbCdEf",
+          SWIFTBOOT_SECRETS_MAX_AGE: "1",
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+          SWIFTBOOT_SWIFT_ENDPOINT_URL: swift.proxyUrl,
+          SWIFTBOOT_SWIFT_ACCOUNT: swift.account,
+        },
+        { pauseMs: 1_100 },
+      );
+      // Before the re-read: signed with the old key, refused by Swift, reported for a retry.
+      const [sequence] = kernel.map(
+        (r) => (r.dynamodb as { SequenceNumber?: string }).SequenceNumber,
+      );
+      expect(results[0]?.result.batchItemFailures).toEqual([{ itemIdentifier: sequence }]);
+      expect(logs.find((l) => l.msg === "warm failed")?.error).toMatch(/401/);
+      // After it: the new key, and the kernel is cached.
+      expect(results[1]?.result.batchItemFailures).toEqual([]);
+      expect(logs.filter((l) => l.msg === "warm").map((l) => l.outcome)).toEqual(["filled"]);
+      expect(secrets.calls).toHaveLength(2);
+      expect(logs.filter((l) => l.msg === "secret refresh failed")).toEqual([]);
+      expect(rawLogs).not.toContain(oldKey);
+      expect(rawLogs).not.toContain(newKey);
+      expect(await listKeys(s3, rotationBucket)).toHaveLength(1);
+    } finally {
+      await secrets.close();
+      await deleteBucket(s3, rotationBucket);
+      await swift.deleteObject(container, "deploy/vmlinuz").catch(() => {});
+      await swift.deleteContainer(container).catch(() => {});
+    }
   });
 });
 
