@@ -9,9 +9,13 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
-import { artifactContentId, artifactFileName, signArtifactUrl } from "../shared/boot/index.ts";
+import {
+  artifactCacheKey,
+  artifactContentId,
+  artifactFileName,
+  signArtifactUrl,
+} from "../shared/artifacts/index.ts";
 import { FsCache, READ_CHUNK_BYTES } from "../shared/cache/adapters/fs.ts";
-import { artifactCacheKey } from "../shared/cache/index.ts";
 import { parseConfig } from "../shared/config/index.ts";
 import { createApp } from "../shared/http/index.ts";
 import { createJsonLogger } from "../shared/log/index.ts";

@@ -1,4 +1,5 @@
 import { OriginError } from "../cache/errors.ts";
+import type { OpenedOrigin } from "../cache/fill.ts";
 import { idleTimeout } from "../cache/verify.ts";
 import type { Config } from "../config/index.ts";
 import type { Image } from "../model/index.ts";
@@ -69,13 +70,6 @@ export async function originUrl(
     digest: swift.digest,
   });
   return `${swift.endpoint}${toUrlPath(path)}?${query}`;
-}
-
-export interface OpenedOrigin {
-  /** Raw bytes, idle-timed; errors are OriginError. */
-  body: ReadableStream<Uint8Array>;
-  /** Content-Length when the origin sent one. */
-  size: number | undefined;
 }
 
 /**

@@ -7,7 +7,6 @@ import { renderBootScript, renderNoBootScript } from "./render.ts";
 import { bootSettings } from "./settings.ts";
 import { mintBootUrls } from "./urls.ts";
 
-export * from "../artifacts/signed-url.ts";
 export * from "./base-url.ts";
 export * from "./first-stage.ts";
 export * from "./identity.ts";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { pseudoRandom, sha256Hex, streamOf } from "../../test/support/cache/contract.ts";
 import { MemoryCache } from "../../test/support/cache/memory-cache.ts";
+import { MemoryFillLock } from "../../test/support/cache/memory-fill-lock.ts";
 import { FillCoordinator } from "./coalesce.ts";
 import { OriginError } from "./errors.ts";
 import { type Fill, type FillResult, startFill } from "./fill.ts";
-import { MemoryFillLock } from "./lock.ts";
 
 const KEY = "artifacts/img/0123456789abcdef0123456789abcdef";
 const BYTES = pseudoRandom(100_000, 1);

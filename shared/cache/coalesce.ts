@@ -2,9 +2,6 @@ import type { Fill, FillResult } from "./fill.ts";
 import type { FillLock } from "./lock.ts";
 import { type ArtifactCache, type CachedObject, CacheError } from "./types.ts";
 
-export type { FillLock } from "./lock.ts";
-export { MemoryFillLock, noFillLock } from "./lock.ts";
-
 /**
  * Misses for one key share one origin download.
  *

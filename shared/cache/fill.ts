@@ -1,9 +1,16 @@
-import type { OpenedOrigin } from "../artifacts/origin.ts";
 import { OriginError, type OriginFailure } from "./errors.ts";
 import { boundedTee, TeeStallError } from "./tee.ts";
 import type { ArtifactCache, CachedObject, CacheError } from "./types.ts";
 import { CacheWriteError } from "./types.ts";
 import { type Expected, verifiedStream } from "./verify.ts";
+
+/** An origin download a fill reads from (shared/artifacts/origin.ts opens one). */
+export interface OpenedOrigin {
+  /** Raw bytes, idle-timed; errors are OriginError. */
+  body: ReadableStream<Uint8Array>;
+  /** Content-Length when the origin sent one. */
+  size: number | undefined;
+}
 
 /**
  * Fill on miss: one origin download feeds both the requesting client and `cache.put`.

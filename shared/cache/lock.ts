@@ -5,8 +5,8 @@
  *
  * Implementations:
  * - `noFillLock`: always granted (one instance, or duplicate fills are acceptable);
- * - `MemoryFillLock`: a TTL map, for one process hosting several apps (tests);
- * - DynamoDB (elsewhere): a conditional put of `{pk: LOCK#<key>, owner, expiresAt}` that succeeds
+ * - `MemoryFillLock` (test/support/cache/memory-fill-lock.ts): a TTL map, for tests;
+ * - DynamoDB (shared/store/fill-lock.ts): a conditional put of `{pk: LOCK#<key>, owner, expiresAt}` that succeeds
  *   when no item exists or `expiresAt < now`. The expiry must be compared in the condition:
  *   DynamoDB's TTL deletes expired items lazily (up to days later), it is only housekeeping.
  *
@@ -24,30 +24,3 @@ export const noFillLock: FillLock = {
   tryAcquire: async () => true,
   release: async () => {},
 };
-
-export class MemoryFillLock implements FillLock {
-  readonly #held = new Map<string, { owner: string; expiresAt: number }>();
-  readonly #now: () => number;
-
-  constructor(now: () => number = Date.now) {
-    this.#now = now;
-  }
-
-  async tryAcquire(key: string, ttlSeconds: number, owner: string): Promise<boolean> {
-    const current = this.#held.get(key);
-    const now = this.#now();
-    if (current !== undefined && current.owner !== owner && current.expiresAt > now) return false;
-    this.#held.set(key, { owner, expiresAt: now + ttlSeconds * 1000 });
-    return true;
-  }
-
-  async release(key: string, owner: string): Promise<void> {
-    if (this.#held.get(key)?.owner === owner) this.#held.delete(key);
-  }
-
-  /** Who holds `key` now, for tests. */
-  holder(key: string): string | undefined {
-    const current = this.#held.get(key);
-    return current !== undefined && current.expiresAt > this.#now() ? current.owner : undefined;
-  }
-}

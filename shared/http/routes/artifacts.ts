@@ -1,14 +1,14 @@
 import { type Context, Hono } from "hono";
-import { artifactContentId, verifyArtifactUrl } from "../../boot/index.ts";
 import {
   type ArtifactServer,
   artifactCacheKey,
+  artifactContentId,
   artifactEtag,
-  FillCoordinator,
-  noFillLock,
   originSettings,
   serveArtifact,
-} from "../../cache/index.ts";
+  verifyArtifactUrl,
+} from "../../artifacts/index.ts";
+import { FillCoordinator, noFillLock } from "../../cache/index.ts";
 import { artifactErrorResponse, textResponse } from "../responses.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
 

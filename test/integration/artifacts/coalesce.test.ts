@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsCache } from "../../../shared/cache/adapters/fs.ts";
-import { type FillLock, MemoryFillLock } from "../../../shared/cache/index.ts";
+import type { FillLock } from "../../../shared/cache/index.ts";
 import { startTestServer, type TestServer } from "../../support/app-server.ts";
+import { MemoryFillLock } from "../../support/cache/memory-fill-lock.ts";
 import { type FaultOrigin, startFaultOrigin } from "../../support/fault-origin.ts";
 import { createTestStore, type TestStore } from "../store/helpers.ts";
 import {

@@ -3,12 +3,12 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  artifactCacheKey,
   artifactContentId,
   artifactFileName,
   signArtifactUrl,
-} from "../../../shared/boot/index.ts";
+} from "../../../shared/artifacts/index.ts";
 import { type FsCache, openFsCache } from "../../../shared/cache/adapters/fs.ts";
-import { artifactCacheKey } from "../../../shared/cache/index.ts";
 import type { Image, ImageInput } from "../../../shared/model/index.ts";
 import { imageSchema } from "../../../shared/model/index.ts";
 

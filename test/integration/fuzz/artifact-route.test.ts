@@ -4,11 +4,11 @@ import fc from "fast-check";
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  artifactCacheKey,
   artifactContentId,
   artifactFileName,
   signArtifactUrl,
-} from "../../../shared/boot/index.ts";
-import { artifactCacheKey } from "../../../shared/cache/index.ts";
+} from "../../../shared/artifacts/index.ts";
 import { parseConfig, secretsOf } from "../../../shared/config/index.ts";
 import { type AppEnv, createApp } from "../../../shared/http/index.ts";
 import { createMemoryLogger } from "../../../shared/log/index.ts";

@@ -11,7 +11,7 @@
  * check allows for, growing the object so that buffering it whole would still show.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { artifactCacheKey } from "../../../shared/cache/keys.ts";
+import { artifactCacheKey } from "../../../shared/artifacts/cache-key.ts";
 import { createSha256 } from "../../../shared/cache/sha256.ts";
 import {
   type ArtifactCache,
