@@ -5,7 +5,7 @@
  */
 import { createApp } from "../../shared/http/app.ts";
 import { createDynamoStore } from "../../shared/store/dynamo-store.ts";
-import { storeOptions } from "./clients/dynamo.ts";
+import { storeOptions } from "../../shared/store/options.ts";
 import { createHttpHandler } from "./handlers/http-buffered.ts";
 
 export const handler = createHttpHandler("admin", ({ config, logger, clientAddress }) =>

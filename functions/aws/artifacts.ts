@@ -14,8 +14,8 @@ import { bootRoutes } from "../../shared/http/routes/boot.ts";
 import { createDocumentClient } from "../../shared/store/client.ts";
 import { createDynamoStore } from "../../shared/store/dynamo-store.ts";
 import { createDynamoFillLock } from "../../shared/store/fill-lock.ts";
+import { storeOptions } from "../../shared/store/options.ts";
 import { cacheBucketOptions } from "./clients/cache-bucket.ts";
-import { storeOptions } from "./clients/dynamo.ts";
 import { createStreamingHandler } from "./handlers/http-streaming.ts";
 
 export const handler = createStreamingHandler("artifacts", ({ config, logger, clientAddress }) => {

@@ -10,7 +10,7 @@
 import { composeApp } from "../../shared/http/compose.ts";
 import { artifactsServedElsewhere } from "../../shared/http/routes/artifacts-elsewhere.ts";
 import { bootRoutes } from "../../shared/http/routes/boot.ts";
-import { storeOptions } from "./clients/dynamo.ts";
+import { storeOptions } from "../../shared/store/options.ts";
 import { lazyBootStore } from "./clients/lazy-store.ts";
 import { createHttpHandler } from "./handlers/http-buffered.ts";
 

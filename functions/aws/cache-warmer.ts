@@ -1,21 +1,21 @@
 /**
  * Cache warmer: reads the table's stream and pre-fills the S3 cache for every image that was
  * created or changed, so the first machine to boot it does not wait for the fill. A middy
- * handler over shared/artifacts/warm.ts: per record, a fill (or nothing, when the content is already
- * cached or being filled); failures are reported per record (`batchItemFailures`), and Lambda
+ * handler over shared/artifacts/warm.ts: per record, a fill (or nothing, when the content is
+ * already cached or being filled); failures are reported per record (`batchItemFailures`), and Lambda
  * retries from the first failed one, which re-warming makes harmless (it is idempotent).
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import middy from "@middy/core";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
-import { originSettings } from "../../shared/artifacts/origin.ts";
+import { artifactWarmer } from "../../shared/artifacts/services.ts";
 import { type WarmDeps, warmImage } from "../../shared/artifacts/warm.ts";
 import { createS3Cache } from "../../shared/cache/adapters/s3.ts";
 import type { Config } from "../../shared/config/index.ts";
 import { createDocumentClient, createDynamoClient } from "../../shared/store/client.ts";
 import { createDynamoFillLock } from "../../shared/store/fill-lock.ts";
+import { storeOptions } from "../../shared/store/options.ts";
 import { cacheBucketOptions } from "./clients/cache-bucket.ts";
-import { storeOptions } from "./clients/dynamo.ts";
 import { emfFields } from "./telemetry/emf.ts";
 import { METRICS_NAMESPACE } from "./telemetry/logger.ts";
 import { type WarmerContext, warmerRuntime } from "./warmer/middleware.ts";
@@ -26,17 +26,15 @@ type Deps = Omit<WarmDeps, "owner">;
 /** Built by the middleware with each configuration, so a rotated secret reaches the fills. */
 function warmDeps({ config }: { config: Config }): Deps {
   const bucket = cacheBucketOptions(process.env, config.store.region);
-  return {
+  return artifactWarmer({
+    config,
     cache: createS3Cache({ client: new S3Client(bucket.client), bucket: bucket.name }),
     fillLock: createDynamoFillLock({
       client: createDocumentClient(createDynamoClient(storeOptions(config))),
       table: config.store.table,
       timeoutMs: config.store.timeout_ms,
     }),
-    origin: originSettings(config),
-    defaultContainer: config.swift.container,
-    lockTtlSeconds: config.cache.fill_lock_ttl,
-  };
+  });
 }
 
 export async function warmBatch(

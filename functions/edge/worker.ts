@@ -14,6 +14,7 @@ import { createApp } from "../../shared/http/app.ts";
 import type { AppEnv } from "../../shared/http/types.ts";
 import { createJsonLogger } from "../../shared/log/index.ts";
 import { createDynamoStore } from "../../shared/store/dynamo-store.ts";
+import { storeOptions } from "../../shared/store/options.ts";
 import { awsCredentials, stringBindings, type WorkerEnv } from "./env.ts";
 
 let app: Hono<AppEnv> | undefined;
@@ -21,13 +22,9 @@ let app: Hono<AppEnv> | undefined;
 function build(env: WorkerEnv): Hono<AppEnv> {
   const config = parseConfig({ env: stringBindings(env) });
   const credentials = awsCredentials(env);
-  const store = createDynamoStore({
-    table: config.store.table,
-    region: config.store.region,
-    timeoutMs: config.store.timeout_ms,
-    ...(config.store.endpoint === undefined ? {} : { endpoint: config.store.endpoint }),
-    ...(credentials === undefined ? {} : { credentials }),
-  });
+  const store = createDynamoStore(
+    storeOptions(config, credentials === undefined ? {} : { credentials }),
+  );
   return createApp({
     config,
     store,

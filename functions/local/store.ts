@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../../shared/config/index.ts";
 import { createDynamoStore, type DynamoStore, ensureTable } from "../../shared/store/index.ts";
+import { storeOptions } from "../../shared/store/options.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 
 export interface LocalStore {
@@ -37,12 +38,7 @@ function runningLocalEndpoint(config: Config): string | undefined {
  */
 export async function openLocalStore(config: Config, { share = false } = {}): Promise<LocalStore> {
   const open = (endpoint: string | undefined) =>
-    createDynamoStore({
-      table: config.store.table,
-      region: config.store.region,
-      timeoutMs: config.store.timeout_ms,
-      ...(endpoint === undefined ? {} : { endpoint }),
-    });
+    createDynamoStore(storeOptions(config, { endpoint }));
 
   if (config.store.endpoint !== undefined) {
     const store = open(config.store.endpoint);

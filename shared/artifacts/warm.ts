@@ -1,4 +1,4 @@
-import { startFill } from "../cache/fill.ts";
+import { FILL_BUFFER_BYTES, startFill } from "../cache/fill.ts";
 import type { FillLock } from "../cache/lock.ts";
 import type { ArtifactCache } from "../cache/types.ts";
 import type { Image } from "../model/index.ts";
@@ -30,9 +30,6 @@ export type WarmResult =
   /** Someone else is filling it now: their fill will leave it cached. */
   | { key: string; outcome: "busy" }
   | { key: string; outcome: "filled"; bytes: number };
-
-/** Bytes the fill may buffer between origin and bucket. */
-const FILL_BUFFER_BYTES = 1024 * 1024;
 
 /** Throws (CacheError, OriginError) when the fill fails; nothing partial is left in the cache. */
 export async function warmImage(image: Image, deps: WarmDeps): Promise<WarmResult> {

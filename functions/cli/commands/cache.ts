@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Command } from "commander";
-import { originSettings } from "../../../shared/artifacts/origin.ts";
+import { artifactWarmer } from "../../../shared/artifacts/services.ts";
 import { warmImage } from "../../../shared/artifacts/warm.ts";
 import { openFsCache } from "../../../shared/cache/adapters/fs.ts";
 import type { Image } from "../../../shared/model/index.ts";
@@ -50,14 +50,14 @@ export function registerCache(program: Command, io: CliIo): Command {
       let failed = 0;
       try {
         const deps = {
-          cache: await openFsCache(join(config.local.data_dir, "cache")),
-          fillLock: createDynamoFillLock({
-            client: DynamoDBDocumentClient.from(local.store.client),
-            table: config.store.table,
+          ...artifactWarmer({
+            config,
+            cache: await openFsCache(join(config.local.data_dir, "cache")),
+            fillLock: createDynamoFillLock({
+              client: DynamoDBDocumentClient.from(local.store.client),
+              table: config.store.table,
+            }),
           }),
-          origin: originSettings(config),
-          defaultContainer: config.swift.container,
-          lockTtlSeconds: config.cache.fill_lock_ttl,
           owner: `cli-${randomUUID()}`,
         };
         for (const image of await imagesToWarm(local.store, ids, options.all ?? false)) {

@@ -1,19 +1,14 @@
 import { type Context, Hono } from "hono";
 import {
-  type ArtifactServer,
   artifactCacheKey,
   artifactContentId,
   artifactEtag,
-  originSettings,
+  artifactServer,
   serveArtifact,
   verifyArtifactUrl,
 } from "../../artifacts/index.ts";
-import { FillCoordinator, noFillLock } from "../../cache/index.ts";
 import { artifactErrorResponse, textResponse } from "../responses.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
-
-/** Bytes each side of a fill's tee may queue: bounds a fill's memory whatever the speeds. */
-const TEE_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * `GET`/`HEAD /v1/artifacts/<imageId>/<contentId>/<fileName>?expires=&sig=`: the kernel and
@@ -32,7 +27,16 @@ export function artifactRoutes(
   const signingKey = config.artifacts.signing_key;
   const previousKey = config.artifacts.previous_signing_key;
   const defaultContainer = config.swift.container;
-  const server = deps.cache === undefined ? undefined : makeServer(deps);
+  const server =
+    deps.cache === undefined
+      ? undefined
+      : artifactServer({
+          config,
+          logger: deps.logger,
+          cache: deps.cache,
+          ...(deps.fillLock ? { fillLock: deps.fillLock } : {}),
+          ...(deps.originFetch ? { originFetch: deps.originFetch } : {}),
+        });
 
   const app = new Hono<AppEnv>();
   app.all("/v1/artifacts/*", async (c) => {
@@ -91,51 +95,6 @@ export function artifactRoutes(
     }
   });
   return app;
-}
-
-function makeServer(deps: AppDeps): ArtifactServer {
-  const { config, logger } = deps;
-  const cache = deps.cache as NonNullable<AppDeps["cache"]>;
-  const coordinator = new FillCoordinator({
-    cache,
-    lock: deps.fillLock ?? noFillLock,
-    owner: `swiftboot-${crypto.randomUUID()}`,
-    lockTtlSeconds: config.cache.fill_lock_ttl,
-    waitMs: config.cache.fill_wait_ms,
-    pollMs: config.cache.fill_poll_ms,
-    onFillDone: (key, result, elapsedMs) => {
-      if (result.ok) {
-        logger.info("artifact fill", { key, ok: true, bytes: result.object.size, ms: elapsedMs });
-      } else {
-        logger.warn("artifact fill", {
-          key,
-          ok: false,
-          origin_fault: result.origin,
-          error: `${result.error.name}: ${result.error.message}`,
-          ms: elapsedMs,
-        });
-      }
-    },
-    onLockError: (key, error) =>
-      logger.warn("fill lock failed; filling without it", {
-        key,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      }),
-  });
-  return {
-    cache,
-    coordinator,
-    origin: { ...originSettings(config), ...(deps.originFetch ? { fetch: deps.originFetch } : {}) },
-    tee: { highWaterMark: TEE_BUFFER_BYTES, stallMs: config.cache.origin_timeout_ms },
-    ...(config.cache.redirect
-      ? {
-          redirect: {
-            ttlSeconds: config.cache.redirect_ttl,
-            minBytes: config.cache.redirect_min_bytes,
-          },
-        }
-      : {}),
-  };
 }
 
 /** Workers freeze a request once it has answered unless handed its leftover work. */
