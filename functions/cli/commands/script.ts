@@ -1,10 +1,9 @@
 import type { Command } from "commander";
 import {
   baseUrlFromRequest,
-  buildNodeScript,
   parseBootIdentity,
+  scriptForRequest,
 } from "../../../shared/boot/index.ts";
-import { imageIdsOf } from "../../../shared/model/index.ts";
 import { openLocalStore } from "../../local/store.ts";
 import { type CliIo, loadCliConfig } from "../io.ts";
 
@@ -43,18 +42,7 @@ export function registerScript(program: Command, io: CliIo): Command {
         );
         const local = await openLocalStore(config);
         try {
-          const byMac =
-            request.mac === undefined ? undefined : await local.store.findNodeByMac(request.mac);
-          const node =
-            byMac ??
-            (request.uuid === undefined
-              ? undefined
-              : await local.store.findNodeByUuid(request.uuid));
-          const images =
-            node === undefined ? new Map() : await local.store.getImages(imageIdsOf(node));
-          const result = buildNodeScript({
-            node,
-            images,
+          const result = await scriptForRequest(local.store, {
             request,
             config,
             now: Math.floor(Date.now() / 1000),

@@ -3,13 +3,11 @@ import {
   baseUrlFromRequest,
   bootSettings,
   buildFirstStageScript,
-  buildNodeScript,
   InvalidBaseUrlError,
   parseBootIdentity,
+  scriptForRequest,
 } from "../../boot/index.ts";
 import { IpxeScript } from "../../ipxe/index.ts";
-import { imageIdsOf, type Node } from "../../model/index.ts";
-import type { BootStore } from "../../store/types.ts";
 import { RETRY_AFTER_SECONDS, SCRIPT_HEADERS, scriptErrorResponse } from "../responses.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
 import { recordBootInBackground } from "./record-boot.ts";
@@ -67,12 +65,8 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
     if (baseUrl instanceof Response) return baseUrl;
     const request = parseBootIdentity(file, new URL(c.req.url).searchParams);
     try {
-      const node = await findNode(store, request.mac, request.uuid);
-      const images = node === undefined ? new Map() : await store.getImages(imageIdsOf(node));
       const clientIp = deps.clientAddress?.(c);
-      const result = buildNodeScript({
-        node,
-        images,
+      const result = await scriptForRequest(store, {
         request,
         config,
         now: Math.floor(now() / 1000),
@@ -92,13 +86,4 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
   });
 
   return app;
-}
-
-/** By the booting NIC's MAC first, then by SMBIOS UUID: either finds the node whichever NIC booted. */
-async function findNode(store: BootStore, mac?: string, uuid?: string): Promise<Node | undefined> {
-  if (mac !== undefined) {
-    const node = await store.findNodeByMac(mac);
-    if (node !== undefined) return node;
-  }
-  return uuid === undefined ? undefined : store.findNodeByUuid(uuid);
 }

@@ -1,0 +1,39 @@
+import type { Config } from "../config/index.ts";
+import { imageIdsOf, type Node } from "../model/index.ts";
+import type { BootStore } from "../store/types.ts";
+import type { BootIdentity } from "./identity.ts";
+import { buildNodeScript, type NodeScriptResult } from "./node-script.ts";
+
+export interface ScriptRequest {
+  request: BootIdentity;
+  config: Config;
+  /** Unix time in seconds. */
+  now: number;
+  /** From baseUrlFromRequest. */
+  baseUrl: string;
+  /** The requesting machine's address (for `swift.temp_url_bind_ip`). */
+  clientIp?: string;
+}
+
+/**
+ * The one core call behind `GET /boot/{mac}.ipxe` and `swiftboot script`: finds the node, reads
+ * its images, and builds its script. Store failures are thrown (StoreUnavailableError,
+ * CorruptRecordError): each transport answers them its own way.
+ */
+export async function scriptForRequest(
+  store: BootStore,
+  input: ScriptRequest,
+): Promise<NodeScriptResult> {
+  const node = await findNode(store, input.request.mac, input.request.uuid);
+  const images = node === undefined ? new Map() : await store.getImages(imageIdsOf(node));
+  return buildNodeScript({ ...input, node, images });
+}
+
+/** By the booting NIC's MAC first, then by SMBIOS UUID: either finds the node whichever NIC booted. */
+async function findNode(store: BootStore, mac?: string, uuid?: string): Promise<Node | undefined> {
+  if (mac !== undefined) {
+    const node = await store.findNodeByMac(mac);
+    if (node !== undefined) return node;
+  }
+  return uuid === undefined ? undefined : store.findNodeByUuid(uuid);
+}
