@@ -22,9 +22,10 @@ let app: Hono<AppEnv> | undefined;
 function build(env: WorkerEnv): Hono<AppEnv> {
   const config = parseConfig({ env: stringBindings(env) });
   const credentials = awsCredentials(env);
-  const store = createDynamoStore(
-    storeOptions(config, credentials === undefined ? {} : { credentials }),
-  );
+  const store = createDynamoStore({
+    ...storeOptions(config),
+    ...(credentials === undefined ? {} : { credentials }),
+  });
   return createApp({
     config,
     store,

@@ -38,7 +38,7 @@ function runningLocalEndpoint(config: Config): string | undefined {
  */
 export async function openLocalStore(config: Config, { share = false } = {}): Promise<LocalStore> {
   const open = (endpoint: string | undefined) =>
-    createDynamoStore(storeOptions(config, { endpoint }));
+    createDynamoStore({ ...storeOptions(config), endpoint });
 
   if (config.store.endpoint !== undefined) {
     const store = open(config.store.endpoint);

@@ -1,15 +1,12 @@
-import {
-  type ArtifactCache,
-  FILL_BUFFER_BYTES,
-  FillCoordinator,
-  type FillLock,
-  noFillLock,
-} from "../cache/index.ts";
+import { type ArtifactCache, FillCoordinator, type FillLock, noFillLock } from "../cache/index.ts";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
 import { originSettings } from "./origin.ts";
 import type { ArtifactServer } from "./serve.ts";
 import type { WarmDeps } from "./warm.ts";
+
+/** Bytes each side of a fill's tee may queue: bounds a fill's memory whatever the speeds. */
+const FILL_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * The one place where the artifact services are assembled from a configuration, for every
@@ -26,7 +23,9 @@ export interface ArtifactServicesInput {
 }
 
 function origin({ config, originFetch }: ArtifactServicesInput) {
-  return { ...originSettings(config), ...(originFetch ? { fetch: originFetch } : {}) };
+  const settings = originSettings(config);
+  if (originFetch) settings.fetch = originFetch;
+  return settings;
 }
 
 /** What the artifact route serves with: the cache, this instance's fill coordinator, the origin. */
@@ -85,5 +84,6 @@ export function artifactWarmer(
     origin: origin(input),
     defaultContainer: config.swift.container,
     lockTtlSeconds: config.cache.fill_lock_ttl,
+    fillBufferBytes: FILL_BUFFER_BYTES,
   };
 }

@@ -1,4 +1,4 @@
-import { FILL_BUFFER_BYTES, startFill } from "../cache/fill.ts";
+import { startFill } from "../cache/fill.ts";
 import type { FillLock } from "../cache/lock.ts";
 import type { ArtifactCache } from "../cache/types.ts";
 import type { Image } from "../model/index.ts";
@@ -20,6 +20,8 @@ export interface WarmDeps {
   /** `swift.container`, for images that name none (part of their content id). */
   defaultContainer: string | undefined;
   lockTtlSeconds: number;
+  /** Bytes the fill may buffer between origin and cache (services.ts sets it). */
+  fillBufferBytes: number;
   /** Who holds the lock while filling (e.g. the Lambda request id). */
   owner: string;
   now?: () => number;
@@ -53,7 +55,7 @@ export async function warmImage(image: Image, deps: WarmDeps): Promise<WarmResul
       },
       contentType: ARTIFACT_CONTENT_TYPE,
       withClient: false,
-      highWaterMark: FILL_BUFFER_BYTES,
+      highWaterMark: deps.fillBufferBytes,
       stallMs: deps.origin.idleTimeoutMs,
     });
     const result = await fill.done;

@@ -1,5 +1,5 @@
 import type { Config } from "../config/index.ts";
-import { imageIdsOf, type Node } from "../model/index.ts";
+import { imageIdsOf } from "../model/index.ts";
 import type { BootStore } from "../store/types.ts";
 import type { BootIdentity } from "./identity.ts";
 import { buildNodeScript, type NodeScriptResult } from "./node-script.ts";
@@ -24,16 +24,11 @@ export async function scriptForRequest(
   store: BootStore,
   input: ScriptRequest,
 ): Promise<NodeScriptResult> {
-  const node = await findNode(store, input.request.mac, input.request.uuid);
+  // By the booting NIC's MAC first, then by SMBIOS UUID: either finds the node whichever NIC booted.
+  const { mac, uuid } = input.request;
+  const node =
+    (mac === undefined ? undefined : await store.findNodeByMac(mac)) ??
+    (uuid === undefined ? undefined : await store.findNodeByUuid(uuid));
   const images = node === undefined ? new Map() : await store.getImages(imageIdsOf(node));
   return buildNodeScript({ ...input, node, images });
-}
-
-/** By the booting NIC's MAC first, then by SMBIOS UUID: either finds the node whichever NIC booted. */
-async function findNode(store: BootStore, mac?: string, uuid?: string): Promise<Node | undefined> {
-  if (mac !== undefined) {
-    const node = await store.findNodeByMac(mac);
-    if (node !== undefined) return node;
-  }
-  return uuid === undefined ? undefined : store.findNodeByUuid(uuid);
 }

@@ -4,9 +4,6 @@ import type { ArtifactCache, CachedObject, CacheError } from "./types.ts";
 import { CacheWriteError } from "./types.ts";
 import { type Expected, verifiedStream } from "./verify.ts";
 
-/** Bytes each side of a fill's tee may queue: bounds a fill's memory whatever the speeds. */
-export const FILL_BUFFER_BYTES = 1024 * 1024;
-
 /** An origin download a fill reads from (shared/artifacts/origin.ts opens one). */
 export interface OpenedOrigin {
   /** Raw bytes, idle-timed; errors are OriginError. */

@@ -28,15 +28,7 @@ export function artifactRoutes(
   const previousKey = config.artifacts.previous_signing_key;
   const defaultContainer = config.swift.container;
   const server =
-    deps.cache === undefined
-      ? undefined
-      : artifactServer({
-          config,
-          logger: deps.logger,
-          cache: deps.cache,
-          ...(deps.fillLock ? { fillLock: deps.fillLock } : {}),
-          ...(deps.originFetch ? { originFetch: deps.originFetch } : {}),
-        });
+    deps.cache === undefined ? undefined : artifactServer({ ...deps, cache: deps.cache });
 
   const app = new Hono<AppEnv>();
   app.all("/v1/artifacts/*", async (c) => {
