@@ -1,3 +1,4 @@
+export * from "./answer.ts";
 export * from "./cache-key.ts";
 export * from "./conditional.ts";
 export * from "./origin.ts";

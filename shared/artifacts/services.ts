@@ -1,8 +1,8 @@
 import { type ArtifactCache, FillCoordinator, type FillLock, noFillLock } from "../cache/index.ts";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
+import type { ArtifactServer } from "./answer.ts";
 import { originSettings } from "./origin.ts";
-import type { ArtifactServer } from "./serve.ts";
 import type { WarmDeps } from "./warm.ts";
 
 /** Bytes each side of a fill's tee may queue: bounds a fill's memory whatever the speeds. */

@@ -2,9 +2,9 @@ import { startFill } from "../cache/fill.ts";
 import type { FillLock } from "../cache/lock.ts";
 import type { ArtifactCache } from "../cache/types.ts";
 import type { Image } from "../model/index.ts";
+import { ARTIFACT_CONTENT_TYPE } from "./answer.ts";
 import { artifactCacheKey } from "./cache-key.ts";
 import { type OriginSettings, openOrigin } from "./origin.ts";
-import { ARTIFACT_CONTENT_TYPE } from "./serve.ts";
 import { artifactContentId } from "./signed-url.ts";
 
 /**

@@ -24,7 +24,7 @@ export function requestMetrics(fields: LogFields): MetricSet[] {
     });
     if (outcome === "unknown") sets.push({ dimensions: {}, metrics: { UnknownMachines: count() } });
   } else if (path.startsWith("/v1/artifacts/")) {
-    // `cache` is shared/artifacts/serve.ts's ArtifactSource: where the answer's bytes came from.
+    // `cache` is shared/artifacts/answer.ts's ArtifactSource: where the answer's bytes came from.
     const source = typeof fields.cache === "string" ? fields.cache : undefined;
     if (source === "hit" || source === "redirect") {
       sets.push({ dimensions: {}, metrics: { CacheHits: count() } });
