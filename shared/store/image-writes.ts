@@ -8,7 +8,6 @@ import type { ImageEntity } from "./entities/image.ts";
 import { ConcurrentModificationError, ImageInUseError } from "./errors.ts";
 import { checkExpected } from "./node-writes.ts";
 import { imageForWrite, imageKey } from "./records.ts";
-import { IMAGES_PARTITION } from "./table.ts";
 import type { WriteOptions, WriteResult } from "./types.ts";
 import { imageUsers } from "./usage.ts";
 
@@ -82,8 +81,6 @@ export async function putImage(
       version,
       // Kept across replacements: it is the node writes' record, not the image's.
       ...(current?.usage === undefined ? {} : { uv: current.usage }),
-      gsi1pk: IMAGES_PARTITION,
-      gsi1sk: image.id,
     };
     const condition: Condition<ImageEntity> =
       current === undefined ? { attr: "id", exists: false } : unchanged(current);

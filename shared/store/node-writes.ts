@@ -16,7 +16,6 @@ import {
   toItem,
 } from "./node-transaction.ts";
 import { nodeForWrite, nodeKey } from "./records.ts";
-import { nodeListPartition, nodeShard } from "./table.ts";
 import type { NodeWriteOptions, WriteOptions, WriteResult } from "./types.ts";
 import { imageBump, usageDelete, usagePut } from "./usage.ts";
 
@@ -127,12 +126,7 @@ export async function putNode(
       const version = (current?.version ?? 0) + 1;
       const nodePut = ctx.node
         .build(PutTransaction)
-        .item({
-          ...node,
-          version,
-          gsi1pk: nodeListPartition(node.state, nodeShard(node.id)),
-          gsi1sk: node.id,
-        })
+        .item({ ...node, version })
         .options({
           condition: current === undefined ? { attr: "id", exists: false } : unchanged(current),
         });

@@ -4,7 +4,7 @@ import { map } from "dynamodb-toolbox/schema/map";
 import { number } from "dynamodb-toolbox/schema/number";
 import { string } from "dynamodb-toolbox/schema/string";
 import { prefix } from "dynamodb-toolbox/transformers/prefix";
-import type { SwiftbootTable } from "../table.ts";
+import { IMAGES_PARTITION, type SwiftbootTable } from "../table.ts";
 
 /**
  * An image as stored: `IMAGE#<id>` / `IMAGE`. The types here guard the item's shape; the model's
@@ -25,9 +25,6 @@ export const imageItemSchema = item({
    * deleteImage that found no users fails its condition if one appeared meanwhile (table.ts).
    */
   uv: number().optional().savedAs("_uv").hidden(),
-  /** Listing index (table.ts): `IMAGES` / image id. */
-  gsi1pk: string().optional().hidden(),
-  gsi1sk: string().optional().hidden(),
   /** Last write, for operators. Not a toolbox timestamp: those are required on read, and items
    * written by other tools (seeding, restores) should not read as corrupt for lacking one. */
   modified: string()
@@ -35,7 +32,17 @@ export const imageItemSchema = item({
     .savedAs("_md")
     .putDefault(() => new Date().toISOString())
     .hidden(),
-});
+}).and((schema) => ({
+  /** Listing index (table.ts): `IMAGES` / image id, derived on every put. */
+  gsi1pk: string()
+    .optional()
+    .hidden()
+    .link<typeof schema>(() => IMAGES_PARTITION),
+  gsi1sk: string()
+    .optional()
+    .hidden()
+    .link<typeof schema>(({ id }) => id),
+}));
 
 export function createImageEntity(table: SwiftbootTable) {
   return new Entity({

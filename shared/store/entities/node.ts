@@ -7,7 +7,7 @@ import { record } from "dynamodb-toolbox/schema/record";
 import { string } from "dynamodb-toolbox/schema/string";
 import { prefix } from "dynamodb-toolbox/transformers/prefix";
 import { ARCHES, BOOT_OPTIONS, PROVISION_STATES } from "../../model/index.ts";
-import type { SwiftbootTable } from "../table.ts";
+import { nodeListPartition, nodeShard, type SwiftbootTable } from "../table.ts";
 
 const kernelRamdisk = () => map({ kernel: string(), ramdisk: string() });
 const instanceImages = () =>
@@ -34,9 +34,6 @@ export const nodeItemSchema = item({
     .savedAs("_md")
     .putDefault(() => new Date().toISOString())
     .hidden(),
-  /** Listing index (table.ts): `NODES#<state>#<shard>` / node id. Hidden: derived on write. */
-  gsi1pk: string().optional().hidden(),
-  gsi1sk: string().optional().hidden(),
   name: string(),
   macs: list(string()),
   uuid: string().optional(),
@@ -55,7 +52,17 @@ export const nodeItemSchema = item({
   )
     .partial()
     .optional(),
-});
+}).and((schema) => ({
+  /** Listing index (table.ts): `NODES#<state>#<shard>` / node id, derived on every put. */
+  gsi1pk: string()
+    .optional()
+    .hidden()
+    .link<typeof schema>(({ state, id }) => nodeListPartition(state, nodeShard(id))),
+  gsi1sk: string()
+    .optional()
+    .hidden()
+    .link<typeof schema>(({ id }) => id),
+}));
 
 export function createNodeEntity(table: SwiftbootTable) {
   return new Entity({
