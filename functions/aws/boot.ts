@@ -10,21 +10,24 @@
 import { composeApp } from "../../shared/http/compose.ts";
 import { artifactsServedElsewhere } from "../../shared/http/routes/artifacts-elsewhere.ts";
 import { bootRoutes } from "../../shared/http/routes/boot.ts";
+import { behindViewerFront } from "./front/viewer.ts";
 import { storeOptions } from "./lib/dynamo.ts";
 import { createHttpHandler } from "./lib/http-handler.ts";
 import { lazyBootStore } from "./lib/lazy-store.ts";
 
-export const handler = createHttpHandler("boot", ({ config, logger, clientAddress }) =>
-  composeApp(
-    {
-      config,
-      logger,
-      clientAddress,
-      store: lazyBootStore(async () => {
-        const { createDynamoStore } = await import("../../shared/store/dynamo-store.ts");
-        return createDynamoStore(storeOptions(config));
-      }),
-    },
-    [bootRoutes, artifactsServedElsewhere],
+export const handler = createHttpHandler("boot", (runtime) =>
+  behindViewerFront(runtime, ({ config, logger, clientAddress }) =>
+    composeApp(
+      {
+        config,
+        logger,
+        clientAddress,
+        store: lazyBootStore(async () => {
+          const { createDynamoStore } = await import("../../shared/store/dynamo-store.ts");
+          return createDynamoStore(storeOptions(config));
+        }),
+      },
+      [bootRoutes, artifactsServedElsewhere],
+    ),
   ),
 );
