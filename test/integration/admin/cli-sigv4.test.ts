@@ -165,7 +165,9 @@ describe("the CLI with AWS credentials (SigV4)", () => {
       }),
     );
     expect(write.code).toBe(1);
-    expect(write.err).toContain("needs scope admin; arn:aws:iam::123456789012:user/auditor has read");
+    expect(write.err).toContain(
+      "needs scope admin; arn:aws:iam::123456789012:user/auditor has read",
+    );
   });
 
   it("is refused before the function with a wrong secret; a token still means bearer", async () => {
