@@ -43,11 +43,14 @@ const FUNCTION_URL_HOST = "standin0123456789.lambda-url.eu-west-1.on.aws";
 
 type Metadata = { statusCode: number; headers: Record<string, string> };
 const RESPONSE = Symbol("response");
+/** The status line and headers each streamed answer began with, by its viewer response. */
+const started = new WeakMap<ServerResponse, Metadata>();
 // The Node.js runtime's streaming API: here the "response stream" is the viewer's socket.
 (globalThis as Record<string, unknown>).awslambda = {
   streamifyResponse: (fn: unknown) => fn,
   HttpResponseStream: {
     from(stream: Writable & { [RESPONSE]: ServerResponse }, metadata: Metadata) {
+      started.set(stream[RESPONSE], metadata);
       stream[RESPONSE].writeHead(metadata.statusCode, metadata.headers);
       return stream;
     },
@@ -171,7 +174,10 @@ const server = createServer((req, res) => {
         { [RESPONSE]: res },
       );
       await artifacts(event, sink, context());
-      log({ front: path, status: res.statusCode, location: res.getHeader("location") });
+      const headers = Object.fromEntries(
+        Object.entries(started.get(res)?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+      );
+      log({ front: path, status: res.statusCode, location: headers.location });
       return;
     }
     const answer = (await boot(event, context())) as Metadata & {
