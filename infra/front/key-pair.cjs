@@ -4,6 +4,7 @@
 // for the CloudFront PublicKey resource. Updates return the same key; a delete leaves the secret
 // (retained with the stack) alone. The private key never leaves Secrets Manager and this function.
 const { generateKeyPairSync, createPublicKey } = require("node:crypto");
+const http = require("node:http");
 const https = require("node:https");
 const sm = require("@aws-sdk/client-secrets-manager");
 
@@ -45,9 +46,11 @@ exports.handler = async (event, context) => {
   });
   const url = new URL(event.ResponseURL);
   await new Promise((resolve, reject) => {
-    const put = https.request(
+    // CloudFormation's ResponseURL is https (a presigned S3 URL); http only in the tests.
+    const put = (url.protocol === "http:" ? http : https).request(
       {
         hostname: url.hostname,
+        port: url.port,
         path: url.pathname + url.search,
         method: "PUT",
         headers: { "content-type": "", "content-length": Buffer.byteLength(body) },
