@@ -15,6 +15,15 @@ export const SAMPLE_EXPIRES = 4_102_444_800; // 2100-01-01T00:00:00Z
 export const FUNCTION_URL_HOST = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws";
 export const SOURCE_IP = "198.51.100.23";
 
+/**
+ * Behind the stack's CloudFront front (infra/constructs/front.ts): the distribution's name, which
+ * scripts must name, the booting machine's address, and the edge server that calls the Function
+ * URL (what Lambda reports as the source address then).
+ */
+export const FRONT_HOST = "d111111abcdef8.cloudfront.net";
+export const VIEWER_IP = "203.0.113.50";
+export const EDGE_IP = "130.176.0.10";
+
 export const KNOWN_MAC = "52:54:00:5a:b0:01";
 export const KNOWN_UUID = "4c4c4544-0042-3510-8052-b4c04f384d32";
 export const UNKNOWN_MAC = "52:54:00:5a:b0:99";

@@ -8,6 +8,8 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import { artifactContentId, artifactFileName, signArtifactUrl } from "../shared/boot/index.ts";
 import { imageSchema } from "../shared/model/index.ts";
 import {
+  EDGE_IP,
+  FRONT_HOST,
   FUNCTION_URL_HOST,
   KERNEL_BYTES,
   KNOWN_MAC,
@@ -19,6 +21,7 @@ import {
   SOURCE_IP,
   sampleImages,
   UNKNOWN_MAC,
+  VIEWER_IP,
 } from "./fixtures.ts";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -97,6 +100,45 @@ function functionUrlEvent(
 
 const hyphenated = (mac: string) => mac.replaceAll(":", "-");
 
+/**
+ * The same request as the stack's CloudFront distribution delivers it to a Function URL through
+ * Origin Access Control: Host stays the Function URL's (OAC signs for it), CloudFront adds its
+ * Via, X-Amz-Cf-Id and X-Forwarded-For (the viewer; Lambda appends the edge), the origin request
+ * policy passes CloudFront-Forwarded-Proto, and the viewer-request function its
+ * X-Swiftboot-Viewer-* headers. The source address Lambda sees is the edge's, and the IAM caller
+ * is CloudFront's own signature (so requestContext.authorizer.iam is CloudFront, not an operator).
+ */
+function throughFront(event: ReturnType<typeof functionUrlEvent>) {
+  return {
+    ...event,
+    headers: {
+      ...event.headers,
+      via: "1.1 2b4d5b2e0a3c7e9f.cloudfront.net (CloudFront)",
+      "x-amz-cf-id": "Xy1wZzBmT3JpZ2luQWNjZXNzQ29udHJvbEV4YW1wbGU9PQ==",
+      "x-forwarded-for": `${VIEWER_IP}, ${EDGE_IP}`,
+      "cloudfront-forwarded-proto": "http",
+      "x-swiftboot-viewer-host": FRONT_HOST,
+      "x-swiftboot-viewer-address": VIEWER_IP,
+    },
+    requestContext: {
+      ...event.requestContext,
+      accountId: "123456789012",
+      authorizer: {
+        iam: {
+          accessKey: "ASIAEXAMPLECLOUDFRONT",
+          accountId: "123456789012",
+          callerId: "AROAEXAMPLECLOUDFRONT:cloudfront",
+          cognitoIdentity: null,
+          principalOrgId: null,
+          userArn: "arn:aws:sts::123456789012:assumed-role/cloudfront-oac/cloudfront",
+          userId: "AROAEXAMPLECLOUDFRONT:cloudfront",
+        },
+      },
+      http: { ...event.requestContext.http, sourceIp: EDGE_IP },
+    },
+  };
+}
+
 function artifactPath(index: 0 | 1): string {
   const image = imageSchema.parse(images[index]);
   const url = signArtifactUrl({
@@ -151,6 +193,23 @@ export const events: Record<string, unknown> = {
   "artifact-get": functionUrlEvent("GET", artifactPath(0)),
   "artifact-head": functionUrlEvent("HEAD", artifactPath(0)),
   "artifact-range": functionUrlEvent("GET", artifactPath(1), { range: "bytes=0-99" }),
+  "front-boot-first-stage": throughFront(functionUrlEvent("GET", "/boot.ipxe")),
+  "front-boot-known-node": throughFront(
+    functionUrlEvent(
+      "GET",
+      `/boot/${hyphenated(KNOWN_MAC)}.ipxe?uuid=${KNOWN_UUID}&arch=x86_64&platform=pcbios`,
+    ),
+  ),
+  "front-artifact-get": throughFront(functionUrlEvent("GET", artifactPath(1))),
+  "front-artifact-head": throughFront(functionUrlEvent("HEAD", artifactPath(1))),
+  // The admin Function URL is AWS_IAM and not behind the front: AWS verified the operator's SigV4.
+  "admin-iam-list-nodes": functionUrlEvent(
+    "GET",
+    "/v1/nodes?limit=10",
+    { "user-agent": "swiftboot-cli" },
+    undefined,
+    true,
+  ),
   "admin-list-nodes": functionUrlEvent(
     "GET",
     "/v1/nodes?limit=10",

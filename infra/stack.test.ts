@@ -1,9 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runInNewContext } from "node:vm";
 import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { viewerRequestCode } from "./constructs/front.ts";
 import { SwiftbootStack, type SwiftbootStackProps } from "./stack.ts";
 
 /**
@@ -168,7 +170,8 @@ describe("functions", () => {
 
   it("retains logs for a month", () => {
     const groups = template.findResources("AWS::Logs::LogGroup");
-    expect(Object.keys(groups)).toHaveLength(4);
+    // The four functions' and the front's key-pair custom resource's.
+    expect(Object.keys(groups)).toHaveLength(5);
     for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
   });
 });
@@ -181,15 +184,46 @@ describe("function URLs", () => {
     return Object.values(urls)[0]?.Properties as Json | undefined;
   };
 
-  it("leaves boot and artifacts open (iPXE cannot sign) and makes admin sign with SigV4", () => {
-    expect(urlOf("BootFunction")).toMatchObject({ AuthType: "NONE" });
+  it("makes every URL AWS_IAM: boot and artifacts reached through the front, admin signed", () => {
+    expect(urlOf("BootFunction")).toMatchObject({ AuthType: "AWS_IAM" });
     expect(urlOf("BootFunction")?.InvokeMode).toBeUndefined();
     expect(urlOf("ArtifactsFunction")).toMatchObject({
-      AuthType: "NONE",
+      AuthType: "AWS_IAM",
       InvokeMode: "RESPONSE_STREAM",
     });
     expect(urlOf("AdminFunction")).toMatchObject({ AuthType: "AWS_IAM" });
     expect(urlOf("CacheWarmerFunction")).toBeUndefined();
+    for (const url of Object.values(template.findResources("AWS::Lambda::Url"))) {
+      expect(url.Properties.AuthType).toBe("AWS_IAM");
+    }
+  });
+
+  it("leaves boot and artifacts open without the front (context front=false)", () => {
+    const bare = synthesize("NoFront", { front: false });
+    const bareUrl = (id: string) =>
+      Object.values(
+        bare.findResources("AWS::Lambda::Url", {
+          Properties: { TargetFunctionArn: { "Fn::GetAtt": [id, "Arn"] } },
+        }),
+      )[0]?.Properties as Json | undefined;
+    expect(bareUrl("BootFunction")).toMatchObject({ AuthType: "NONE" });
+    expect(bareUrl("ArtifactsFunction")).toMatchObject({ AuthType: "NONE" });
+    expect(bareUrl("AdminFunction")).toMatchObject({ AuthType: "AWS_IAM" });
+    bare.resourceCountIs("AWS::CloudFront::Distribution", 0);
+    bare.hasOutput("ChainUrl", {
+      Value: {
+        "Fn::Join": [
+          "",
+          [
+            { "Fn::GetAtt": [Match.stringLikeRegexp("^BootFunctionFunctionUrl"), "FunctionUrl"] },
+            "boot.ipxe",
+          ],
+        ],
+      },
+    });
+    const boot = bare.toJSON().Resources.BootFunction.Properties.Environment.Variables as Json;
+    expect(boot.SWIFTBOOT_FRONT_VIEWER_HEADERS).toBeUndefined();
+    expect(boot.SWIFTBOOT_FRONT_KEY_PAIR_ID).toBeUndefined();
   });
 });
 
@@ -356,5 +390,314 @@ describe("optional HTTP API", () => {
     );
     // Without the context flag there is none.
     template.resourceCountIs("AWS::ApiGatewayV2::Api", 0);
+  });
+});
+
+describe("CloudFront front", () => {
+  const CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+  const CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+  type Behavior = Json & { PathPattern?: string; TargetOriginId: string };
+  type Origin = Json & { Id: string; DomainName: unknown; OriginAccessControlId?: unknown };
+
+  const distribution = () => {
+    const found = Object.values(template.findResources("AWS::CloudFront::Distribution"));
+    expect(found).toHaveLength(1);
+    return (found[0] as { Properties: { DistributionConfig: Json } }).Properties
+      .DistributionConfig as {
+      DefaultCacheBehavior: Behavior;
+      CacheBehaviors: Behavior[];
+      Origins: Origin[];
+      Aliases?: string[];
+    };
+  };
+  const behaviors = () => {
+    const config = distribution();
+    return new Map<string, Behavior>([
+      ["default", config.DefaultCacheBehavior],
+      ...config.CacheBehaviors.map((b) => [b.PathPattern as string, b] as [string, Behavior]),
+    ]);
+  };
+  const originOf = (behavior: Behavior | undefined): Origin => {
+    const origin = distribution().Origins.find((o) => o.Id === behavior?.TargetOriginId);
+    if (origin === undefined) throw new Error("behaviour without origin");
+    return origin;
+  };
+  const oacOf = (origin: Origin): Json => {
+    const ref = origin.OriginAccessControlId as { "Fn::GetAtt": [string, string] };
+    return resource(ref["Fn::GetAtt"][0]).Properties as Json;
+  };
+
+  it("routes the boot default, /v1/artifacts/* and /artifacts/* over plain HTTP too", () => {
+    const all = behaviors();
+    expect([...all.keys()].sort()).toEqual(["/artifacts/*", "/v1/artifacts/*", "default"]);
+    for (const behavior of all.values()) {
+      expect(behavior.ViewerProtocolPolicy).toBe("allow-all");
+      expect(behavior.AllowedMethods).toEqual(["GET", "HEAD"]);
+      expect(behavior.Compress).toBe(false);
+    }
+    expect(JSON.stringify(originOf(all.get("default")).DomainName)).toMatch(
+      /BootFunctionFunctionUrl\w+","FunctionUrl"/,
+    );
+    expect(JSON.stringify(originOf(all.get("/v1/artifacts/*")).DomainName)).toMatch(
+      /ArtifactsFunctionFunctionUrl\w+","FunctionUrl"/,
+    );
+    expect(originOf(all.get("/artifacts/*")).DomainName).toEqual({
+      "Fn::GetAtt": [expect.stringMatching(/^CacheBucket/), "RegionalDomainName"],
+    });
+    // A fill may be waited for (20 s) before the artifacts function answers.
+    expect(originOf(all.get("/v1/artifacts/*")).CustomOriginConfig).toMatchObject({
+      OriginProtocolPolicy: "https-only",
+      OriginReadTimeout: 60,
+    });
+    expect(resource("ArtifactsFunction").Properties).toMatchObject({
+      Environment: { Variables: { SWIFTBOOT_CACHE_FILL_WAIT_MS: "20000" } },
+    });
+  });
+
+  it("never caches scripts or redirects, passes whole queries and the viewer headers", () => {
+    const all = behaviors();
+    for (const name of ["default", "/v1/artifacts/*"]) {
+      const behavior = all.get(name) as Behavior;
+      expect(behavior.CachePolicyId).toBe(CACHING_DISABLED);
+      expect(behavior.FunctionAssociations).toEqual([
+        {
+          EventType: "viewer-request",
+          FunctionARN: {
+            "Fn::GetAtt": [expect.stringMatching(/^FrontViewerRequest/), "FunctionARN"],
+          },
+        },
+      ]);
+      const policyId = (behavior.OriginRequestPolicyId as { Ref: string }).Ref;
+      expect(resource(policyId).Properties).toEqual({
+        OriginRequestPolicyConfig: {
+          Name: expect.any(String),
+          Comment: expect.any(String),
+          QueryStringsConfig: { QueryStringBehavior: "all" },
+          CookiesConfig: { CookieBehavior: "none" },
+          HeadersConfig: {
+            HeaderBehavior: "whitelist",
+            Headers: [
+              "x-swiftboot-viewer-host",
+              "x-swiftboot-viewer-address",
+              "CloudFront-Forwarded-Proto",
+              "User-Agent",
+            ],
+          },
+        },
+      });
+    }
+    // Cached objects are content-addressed: cached at the edge, served on a signature only.
+    const objects = all.get("/artifacts/*") as Behavior;
+    expect(objects.CachePolicyId).toBe(CACHING_OPTIMIZED);
+    expect(objects.TrustedKeyGroups).toEqual([{ Ref: expect.stringMatching(/^FrontKeyGroup/) }]);
+    expect(objects.FunctionAssociations).toBeUndefined();
+    expect(all.get("default")?.TrustedKeyGroups).toBeUndefined();
+  });
+
+  it("reaches both Function URLs and the bucket through Origin Access Control", () => {
+    const all = behaviors();
+    expect(oacOf(originOf(all.get("default")))).toMatchObject({
+      OriginAccessControlConfig: {
+        OriginAccessControlOriginType: "lambda",
+        SigningBehavior: "always",
+        SigningProtocol: "sigv4",
+      },
+    });
+    expect(oacOf(originOf(all.get("/v1/artifacts/*")))).toMatchObject({
+      OriginAccessControlConfig: {
+        OriginAccessControlOriginType: "lambda",
+        SigningBehavior: "always",
+      },
+    });
+    expect(oacOf(originOf(all.get("/artifacts/*")))).toMatchObject({
+      OriginAccessControlConfig: { OriginAccessControlOriginType: "s3", SigningBehavior: "always" },
+    });
+  });
+
+  it("leaves nothing public: only this distribution may invoke the functions or read the bucket", () => {
+    const distributionArn = {
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":cloudfront::",
+          { Ref: "AWS::AccountId" },
+          ":distribution/",
+          { Ref: expect.stringMatching(/^FrontDistribution/) },
+        ],
+      ],
+    };
+    const permissions = Object.values(template.findResources("AWS::Lambda::Permission"));
+    expect(permissions.length).toBeGreaterThan(0);
+    const invoked = new Set<string>();
+    for (const permission of permissions) {
+      const p = permission.Properties as Json;
+      expect(p.Principal).toBe("cloudfront.amazonaws.com");
+      expect(p.SourceArn).toEqual(distributionArn);
+      expect(p.FunctionUrlAuthType).not.toBe("NONE");
+      invoked.add(`${JSON.stringify(p.FunctionName).match(/(\w+)FunctionUrl/)?.[1]} ${p.Action}`);
+    }
+    expect([...invoked].sort()).toEqual([
+      "ArtifactsFunction lambda:InvokeFunction",
+      "ArtifactsFunction lambda:InvokeFunctionUrl",
+      "BootFunction lambda:InvokeFunction",
+      "BootFunction lambda:InvokeFunctionUrl",
+    ]);
+    const statements = Object.values(template.findResources("AWS::S3::BucketPolicy")).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Json[],
+    );
+    for (const statement of statements.filter((s) => s.Effect === "Allow")) {
+      expect(statement).toMatchObject({
+        Action: "s3:GetObject",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+      });
+    }
+    template.resourceCountIs("AWS::ApiGatewayV2::Api", 0);
+  });
+
+  it("signs with a key pair made at deploy time, its private key kept in the secret", () => {
+    const keyGroups = Object.values(template.findResources("AWS::CloudFront::KeyGroup"));
+    expect(keyGroups).toHaveLength(1);
+    const items = (keyGroups[0] as { Properties: { KeyGroupConfig: { Items: { Ref: string }[] } } })
+      .Properties.KeyGroupConfig.Items;
+    expect(items).toHaveLength(1);
+    const publicKeyId = items[0]?.Ref as string;
+    const publicKey = resource(publicKeyId).Properties as {
+      PublicKeyConfig: { EncodedKey: { "Fn::GetAtt": [string, string] } };
+    };
+    const [keyPairId, attribute] = publicKey.PublicKeyConfig.EncodedKey["Fn::GetAtt"];
+    expect(attribute).toBe("PublicKey");
+    const keyPair = resource(keyPairId);
+    expect(keyPair.Type).toBe("Custom::SwiftbootFrontKeyPair");
+    expect(keyPair.Properties).toMatchObject({
+      SecretId: { Ref: expect.stringMatching(/^Secrets/) },
+    });
+    // Its function may read and write that secret and its own log group, nothing else.
+    const serviceToken = (keyPair.Properties as { ServiceToken: { "Fn::GetAtt": [string] } })
+      .ServiceToken["Fn::GetAtt"][0];
+    expect(
+      (resource(serviceToken).Properties as { Code: { ZipFile: string } }).Code.ZipFile,
+    ).toContain('const FIELD = "front.private_key";');
+    expect(actionsOf(serviceToken)).toEqual([
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:PutSecretValue",
+    ]);
+    for (const statement of statementsOf(serviceToken)) {
+      expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
+    }
+    // Every function reads that secret, so each gets the key's id; only boot and artifacts
+    // trust the viewer headers.
+    for (const id of FUNCTIONS) {
+      const variables = (resource(id).Properties as { Environment: { Variables: Json } })
+        .Environment.Variables;
+      expect(variables.SWIFTBOOT_FRONT_KEY_PAIR_ID).toEqual({ Ref: publicKeyId });
+      expect(variables.SWIFTBOOT_FRONT_VIEWER_HEADERS).toBe(
+        id === "BootFunction" || id === "ArtifactsFunction" ? "true" : undefined,
+      );
+    }
+  });
+
+  it("maps the account's principals to admin unless AdminPrincipals names others", () => {
+    const variables = (resource("AdminFunction").Properties as { Environment: { Variables: Json } })
+      .Environment.Variables;
+    const value = variables.SWIFTBOOT_ADMIN_IAM_PRINCIPALS as {
+      "Fn::If": [string, unknown, unknown];
+    };
+    expect(value["Fn::If"][0]).toBe("AdminPrincipalsEmpty");
+    expect(JSON.stringify(value["Fn::If"][1])).toContain(":iam::");
+    expect(JSON.stringify(value["Fn::If"][1])).toContain(":sts::");
+    expect(value["Fn::If"][2]).toEqual({ Ref: "AdminPrincipals" });
+    expect(template.toJSON().Conditions.AdminPrincipalsEmpty).toEqual({
+      "Fn::Equals": [{ Ref: "AdminPrincipals" }, ""],
+    });
+  });
+
+  it("outputs an http ChainUrl on the front", () => {
+    template.hasOutput("ChainUrl", {
+      Value: {
+        "Fn::Join": [
+          "",
+          [
+            "http://",
+            { "Fn::GetAtt": [Match.stringLikeRegexp("^FrontDistribution"), "DomainName"] },
+            "/boot.ipxe",
+          ],
+        ],
+      },
+    });
+    template.hasOutput("FrontDomainName", Match.anyValue());
+    template.hasOutput("AdminFunctionUrl", Match.anyValue());
+  });
+
+  it("takes a custom domain with its certificate, in the ChainUrl and the viewer function", () => {
+    const custom = synthesize("Custom", {
+      frontDomain: {
+        name: "boot.example.com",
+        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234",
+      },
+    });
+    custom.hasResourceProperties("AWS::CloudFront::Distribution", {
+      DistributionConfig: Match.objectLike({
+        Aliases: ["boot.example.com"],
+        ViewerCertificate: Match.objectLike({
+          AcmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234",
+        }),
+      }),
+    });
+    custom.hasOutput("ChainUrl", { Value: "http://boot.example.com/boot.ipxe" });
+    custom.hasResourceProperties("AWS::CloudFront::Function", {
+      FunctionCode: Match.stringLikeRegexp('var ALIASES = \\["boot.example.com"\\];'),
+      FunctionConfig: Match.objectLike({ Runtime: "cloudfront-js-2.0" }),
+    });
+  });
+});
+
+describe("the front's viewer-request function", () => {
+  const run = (aliases: string[], headers: Record<string, string>) => {
+    const code = viewerRequestCode(aliases);
+    const event = {
+      context: { distributionDomainName: "d111111abcdef8.cloudfront.net" },
+      viewer: { ip: "198.51.100.7" },
+      request: {
+        method: "GET",
+        uri: "/boot.ipxe",
+        headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { value: v }])),
+      },
+    };
+    return runInNewContext(`${code}\nhandler(event);`, { event }) as {
+      headers: Record<string, { value: string }>;
+    };
+  };
+
+  it("passes the distribution's own name and the viewer's address", () => {
+    const out = run([], { host: "d111111abcdef8.cloudfront.net" });
+    expect(out.headers["x-swiftboot-viewer-host"]).toEqual({
+      value: "d111111abcdef8.cloudfront.net",
+    });
+    expect(out.headers["x-swiftboot-viewer-address"]).toEqual({ value: "198.51.100.7" });
+  });
+
+  it("overwrites forged viewer headers and never passes a Host that is not the front's", () => {
+    const out = run(["boot.example.com"], {
+      host: "evil.example.net",
+      "x-swiftboot-viewer-host": "evil.example.net",
+      "x-swiftboot-viewer-address": "10.0.0.1",
+    });
+    expect(out.headers["x-swiftboot-viewer-host"]).toEqual({
+      value: "d111111abcdef8.cloudfront.net",
+    });
+    expect(out.headers["x-swiftboot-viewer-address"]).toEqual({ value: "198.51.100.7" });
+    expect(
+      run(["boot.example.com"], { host: "BOOT.example.com" }).headers["x-swiftboot-viewer-host"],
+    ).toEqual({
+      value: "boot.example.com",
+    });
+    expect(run([], {}).headers["x-swiftboot-viewer-host"]).toEqual({
+      value: "d111111abcdef8.cloudfront.net",
+    });
   });
 });

@@ -1,8 +1,9 @@
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import {
   EventSourceMapping,
   FilterCriteria,
   FilterRule,
+  type FunctionUrl,
   FunctionUrlAuthType,
   InvokeMode,
   StartingPosition,
@@ -10,9 +11,10 @@ import {
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { CacheBucket } from "./constructs/cache-bucket.ts";
+import { SwiftbootFront } from "./constructs/front.ts";
 import { SwiftbootHttpApi } from "./constructs/http-api.ts";
 import { SwiftbootFunction } from "./constructs/lambda-function.ts";
-import { defineParameters } from "./constructs/parameters.ts";
+import { adminPrincipals, defineParameters } from "./constructs/parameters.ts";
 import {
   bootHistoryWrite,
   cacheReadWrite,
@@ -34,6 +36,13 @@ export interface SwiftbootStackProps extends StackProps {
   logRetention?: RetentionDays;
   /** Also an API Gateway HTTP API in front of the HTTP functions (context `httpApi=true`). */
   httpApi?: boolean;
+  /**
+   * The CloudFront front machines boot through (default true; context `front=false` for an
+   * operator who brings a front of their own: the Function URLs are then open, as without one).
+   */
+  front?: boolean;
+  /** A custom domain for the front and its ACM certificate (us-east-1). */
+  frontDomain?: { name: string; certificateArn: string };
 }
 
 /**
@@ -49,6 +58,13 @@ export class SwiftbootStack extends Stack {
       expirationDays: props.cacheExpirationDays ?? 30,
     });
     const { secret } = new SwiftbootSecret(this, "Secrets");
+    const withFront = props.front ?? true;
+    if (!withFront) {
+      Annotations.of(this).addWarningV2(
+        "swiftboot:no-front",
+        "front=false: the Function URLs are https only, which stock iPXE cannot fetch. Put a plain-HTTP front before them and set PublicUrl to it (docs/deploy.md).",
+      );
+    }
 
     const environment: Record<string, string> = {
       SWIFTBOOT_STORE_TABLE: table.tableName,
@@ -87,9 +103,10 @@ export class SwiftbootStack extends Stack {
       // 5 s; anything longer is a fault, and iPXE retries a failed chain.
       timeout: Duration.seconds(10),
       statements: [tableRead(table), bootHistoryWrite(table), secretRead(secret)],
-      // NONE: iPXE cannot sign requests. The scripts hold no secret a caller does not already
-      // have; artifact URLs carry their own signatures.
-      url: { authType: FunctionUrlAuthType.NONE },
+      // AWS_IAM behind the front: reached only through it (Origin Access Control signs for
+      // CloudFront). Without one, NONE: iPXE cannot sign requests; the scripts hold no secret a
+      // caller does not already have, and artifact URLs carry their own signatures.
+      url: { authType: withFront ? FunctionUrlAuthType.AWS_IAM : FunctionUrlAuthType.NONE },
     });
 
     // CACHE_BUCKET_ENDPOINT: empty (S3); declared for `sam local --env-vars`, like the store's.
@@ -115,12 +132,19 @@ export class SwiftbootStack extends Stack {
         ...cacheReadWrite(bucket),
         secretRead(secret),
       ],
-      // NONE: iPXE cannot sign requests; every artifact URL carries its own HMAC signature.
-      url: { authType: FunctionUrlAuthType.NONE, invokeMode: InvokeMode.RESPONSE_STREAM },
+      // As the boot function's: AWS_IAM behind the front, else NONE (URLs carry their own HMAC).
+      url: {
+        authType: withFront ? FunctionUrlAuthType.AWS_IAM : FunctionUrlAuthType.NONE,
+        invokeMode: InvokeMode.RESPONSE_STREAM,
+      },
     });
 
     const admin = new SwiftbootFunction(this, "Admin", {
       ...common,
+      environment: {
+        ...environment,
+        SWIFTBOOT_ADMIN_IAM_PRINCIPALS: adminPrincipals(this, params),
+      },
       bundle: "admin",
       logicalId: "AdminFunction",
       description: "swiftboot: admin API under /v1",
@@ -128,8 +152,10 @@ export class SwiftbootStack extends Stack {
       memoryMiB: 256,
       timeout: Duration.seconds(30),
       statements: [...tableReadWrite(table), secretRead(secret)],
-      // AWS_IAM: callers sign with SigV4 (IAM decides who may call at all), and the API's own
-      // bearer tokens (admin.tokens) decide read or write.
+      // AWS_IAM: callers sign with SigV4 (the CLI does, from the standard credential chain) and
+      // AWS checks it; the verified principal is the actor, admin.iam_principals its scope. Not
+      // behind the front: Origin Access Control would replace the caller's signature with
+      // CloudFront's.
       url: { authType: FunctionUrlAuthType.AWS_IAM },
     });
 
@@ -172,6 +198,30 @@ export class SwiftbootStack extends Stack {
       ],
     });
 
+    let chainUrl = `${boot.url ?? ""}boot.ipxe`;
+    if (withFront) {
+      const front = new SwiftbootFront(this, "Front", {
+        boot: boot.functionUrl as FunctionUrl,
+        artifacts: artifacts.functionUrl as FunctionUrl,
+        bucket,
+        secret,
+        logRetention: common.logRetention,
+        ...(props.frontDomain === undefined ? {} : { domain: props.frontDomain }),
+      });
+      // Every function reads the secret, which holds front.private_key from now on: each gets the
+      // key id that goes with it (config requires both or neither).
+      for (const fn of [boot, artifacts, admin, warmer]) {
+        fn.fn.addEnvironment("SWIFTBOOT_FRONT_KEY_PAIR_ID", front.publicKey.publicKeyId);
+      }
+      for (const fn of [boot, artifacts])
+        fn.fn.addEnvironment("SWIFTBOOT_FRONT_VIEWER_HEADERS", "true");
+      // Below the distribution's 60 s origin read timeout for /v1/artifacts/*.
+      artifacts.fn.addEnvironment("SWIFTBOOT_CACHE_FILL_WAIT_MS", "20000");
+      chainUrl = `http://${front.domainName}/boot.ipxe`;
+      new CfnOutput(this, "FrontDomainName", { value: front.domainName });
+      new CfnOutput(this, "DistributionId", { value: front.distribution.distributionId });
+    }
+
     if (props.httpApi) {
       new SwiftbootHttpApi(this, "Http", {
         boot: boot.fn,
@@ -183,6 +233,7 @@ export class SwiftbootStack extends Stack {
     new CfnOutput(this, "TableName", { value: table.tableName });
     new CfnOutput(this, "CacheBucketName", { value: bucket.bucketName });
     new CfnOutput(this, "SecretArn", { value: secret.secretArn });
-    new CfnOutput(this, "ChainUrl", { value: `${boot.url ?? ""}boot.ipxe` });
+    // What a DHCP server hands to iPXE (docs/deploy.md): plain http through the front.
+    new CfnOutput(this, "ChainUrl", { value: chainUrl });
   }
 }

@@ -12,19 +12,22 @@ import { artifactsServedElsewhere } from "../../shared/http/routes/artifacts-els
 import { bootRoutes } from "../../shared/http/routes/boot.ts";
 import { storeOptions } from "../../shared/store/options.ts";
 import { lazyBootStore } from "./clients/lazy-store.ts";
+import { behindViewerFront } from "./front/viewer.ts";
 import { createHttpHandler } from "./handlers/http-buffered.ts";
 
-export const handler = createHttpHandler("boot", ({ config, logger, clientAddress }) =>
-  composeApp(
-    {
-      config,
-      logger,
-      clientAddress,
-      store: lazyBootStore(async () => {
-        const { createDynamoStore } = await import("../../shared/store/dynamo-store.ts");
-        return createDynamoStore(storeOptions(config));
-      }),
-    },
-    [bootRoutes, artifactsServedElsewhere],
+export const handler = createHttpHandler("boot", (runtime) =>
+  behindViewerFront(runtime, ({ config, logger, clientAddress }) =>
+    composeApp(
+      {
+        config,
+        logger,
+        clientAddress,
+        store: lazyBootStore(async () => {
+          const { createDynamoStore } = await import("../../shared/store/dynamo-store.ts");
+          return createDynamoStore(storeOptions(config));
+        }),
+      },
+      [bootRoutes, artifactsServedElsewhere],
+    ),
   ),
 );

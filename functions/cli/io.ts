@@ -1,5 +1,6 @@
 import type { Config } from "../../shared/config/index.ts";
 import { loadLocalConfig } from "../local/config.ts";
+import type { Credentials } from "./commands/sigv4.ts";
 
 /** What commands print to and read from; tests capture it. */
 export interface CliIo {
@@ -8,6 +9,8 @@ export interface CliIo {
   readStdin(): Promise<string>;
   setExitCode(code: number): void;
   env: Record<string, string | undefined>;
+  /** AWS credentials for SigV4; default: the standard chain (environment, profiles, roles). */
+  awsCredentials?: Credentials;
 }
 
 /** An expected failure: its message is printed alone, without a stack, and the exit code is 1. */

@@ -9,7 +9,12 @@
 import type { ExecutionContext } from "@cloudflare/workers-types";
 import type { Hono } from "hono";
 import { createR2Cache } from "../../shared/cache/adapters/r2.ts";
-import { ConfigError, parseConfig, secretsOf } from "../../shared/config/index.ts";
+import {
+  ConfigError,
+  parseConfig,
+  plainHttpWarnings,
+  secretsOf,
+} from "../../shared/config/index.ts";
 import { createApp } from "../../shared/http/app.ts";
 import type { AppEnv } from "../../shared/http/types.ts";
 import { createJsonLogger } from "../../shared/log/index.ts";
@@ -26,10 +31,13 @@ function build(env: WorkerEnv): Hono<AppEnv> {
     ...storeOptions(config),
     ...(credentials === undefined ? {} : { credentials }),
   });
+  const logger = createJsonLogger({ level: config.log.level, secrets: secretsOf(config) });
+  for (const warning of plainHttpWarnings(config))
+    logger.warn("stock iPXE cannot boot", { warning });
   return createApp({
     config,
     store,
-    logger: createJsonLogger({ level: config.log.level, secrets: secretsOf(config) }),
+    logger,
     clientAddress: (c) => c.req.header("cf-connecting-ip"),
     ...(env.CACHE === undefined ? {} : { cache: createR2Cache(env.CACHE) }),
   });

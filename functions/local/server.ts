@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type FsCache, openFsCache } from "../../shared/cache/adapters/fs.ts";
-import { CONFIG_FILE_ENV, type Config, ConfigError, secretsOf } from "../../shared/config/index.ts";
+import {
+  CONFIG_FILE_ENV,
+  type Config,
+  ConfigError,
+  plainHttpWarnings,
+  secretsOf,
+} from "../../shared/config/index.ts";
 import { createApp } from "../../shared/http/index.ts";
 import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/index.ts";
 import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
@@ -108,6 +114,8 @@ export async function main(): Promise<void> {
     ...(cache === undefined ? {} : { cache: cacheDir }),
     store: local.origin === "configured" ? local.endpoint : `DynamoDB Local (${local.endpoint})`,
   });
+  for (const warning of plainHttpWarnings(config))
+    logger.warn("stock iPXE cannot boot", { warning });
   const mac = DEMO_NODE_MAC.replaceAll(":", "-");
   console.error(
     [

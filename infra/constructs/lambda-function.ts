@@ -5,6 +5,7 @@ import {
   Architecture,
   type CfnFunction,
   Code,
+  type FunctionUrl,
   type FunctionUrlAuthType,
   type InvokeMode,
   Function as LambdaFunction,
@@ -40,6 +41,8 @@ export interface SwiftbootFunctionProps {
 export class SwiftbootFunction extends Construct {
   readonly fn: LambdaFunction;
   readonly url?: string;
+  /** The Function URL itself (an origin of the CloudFront front). */
+  readonly functionUrl?: FunctionUrl;
 
   constructor(scope: Construct, id: string, props: SwiftbootFunctionProps) {
     super(scope, id);
@@ -79,6 +82,7 @@ export class SwiftbootFunction extends Construct {
         ...(props.url.invokeMode === undefined ? {} : { invokeMode: props.url.invokeMode }),
       });
       this.url = url.url;
+      this.functionUrl = url;
       new CfnOutput(scope, `${props.logicalId}Url`, { value: url.url });
     }
   }

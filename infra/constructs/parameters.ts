@@ -1,4 +1,4 @@
-import { CfnParameter, type Stack } from "aws-cdk-lib";
+import { Aws, CfnCondition, CfnParameter, Fn, type Stack } from "aws-cdk-lib";
 
 /**
  * Deploy-time settings as CloudFormation parameters, so one synthesized template serves every
@@ -15,6 +15,7 @@ export interface SwiftbootParameters {
   tempUrlDuration: CfnParameter;
   artifactUrlDuration: CfnParameter;
   logLevel: CfnParameter;
+  adminPrincipals: CfnParameter;
 }
 
 export function defineParameters(stack: Stack): SwiftbootParameters {
@@ -53,6 +54,10 @@ export function defineParameters(stack: Stack): SwiftbootParameters {
       300,
       86_400,
     ),
+    adminPrincipals: text(
+      "AdminPrincipals",
+      "admin.iam_principals: who may use the admin API, <read|admin>:<IAM ARN, may end in *>, comma-separated. Empty: every principal of this account that IAM lets invoke the admin Function URL has scope admin.",
+    ),
     logLevel: new CfnParameter(stack, "LogLevel", {
       type: "String",
       default: "info",
@@ -60,4 +65,22 @@ export function defineParameters(stack: Stack): SwiftbootParameters {
       description: "log.level",
     }),
   };
+}
+
+/**
+ * `admin.iam_principals` for the admin function: the AdminPrincipals parameter, or when it is
+ * empty the account's own IAM users and roles (and their sessions) with scope admin. The admin
+ * Function URL is AWS_IAM, so only principals IAM allows to invoke it get that far.
+ */
+export function adminPrincipals(stack: Stack, params: SwiftbootParameters): string {
+  const empty = new CfnCondition(stack, "AdminPrincipalsEmpty", {
+    expression: Fn.conditionEquals(params.adminPrincipals.valueAsString, ""),
+  });
+  const account = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:*`;
+  const sessions = `arn:${Aws.PARTITION}:sts::${Aws.ACCOUNT_ID}:*`;
+  return Fn.conditionIf(
+    empty.logicalId,
+    `admin:${account},admin:${sessions}`,
+    params.adminPrincipals.valueAsString,
+  ).toString();
 }

@@ -9,6 +9,8 @@ const GROUP_INTRO: Record<keyof typeof groups, string> = {
   artifacts: "swiftboot's own signed artifact URLs (used when `ipxe.use_swift` is false).",
   cache:
     "The bucket-backed artifact cache behind those URLs: fills, coalescing, redirects (see docs/artifacts.md).",
+  front:
+    "A CDN front before the functions (the AWS stack's CloudFront distribution, see docs/deploy.md): the viewer's host in scripts, and CloudFront signed URLs for cached artifacts.",
   store: "The DynamoDB table holding images and nodes.",
   server: "The local HTTP server (`npm start`); ignored on Lambda and Workers.",
   local: "Local runs only.",
@@ -40,6 +42,7 @@ export function renderConfigReference(): string {
     "",
     "- `ipxe.use_swift = true` requires `swift.endpoint_url`, `swift.account` and `swift.temp_url_key`.",
     "- `ipxe.use_swift = false` requires `artifacts.signing_key` (`npm start` generates one).",
+    "- `front.key_pair_id` and `front.private_key` are set together or not at all.",
     "",
   ];
   for (const [group, schema] of Object.entries(groups) as [

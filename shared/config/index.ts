@@ -3,3 +3,4 @@ export * from "./load.ts";
 export * from "./options.ts";
 export * from "./redact.ts";
 export * from "./schema.ts";
+export * from "./warnings.ts";

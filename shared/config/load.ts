@@ -7,8 +7,15 @@ export const CONFIG_FILE_ENV = "SWIFTBOOT_CONFIG_FILE";
 /** Not options either: where the CLI finds the admin API, and its bearer token. */
 export const API_URL_ENV = "SWIFTBOOT_API_URL";
 export const API_TOKEN_ENV = "SWIFTBOOT_API_TOKEN";
+/** The CLI signs admin requests with SigV4 for this region (functions/cli/commands/sigv4.ts). */
+export const API_AWS_REGION_ENV = "SWIFTBOOT_API_AWS_REGION";
 /** `SWIFTBOOT_*` variables that are not configuration options, so parseConfig lets them pass. */
-const NOT_OPTIONS: ReadonlySet<string> = new Set([CONFIG_FILE_ENV, API_URL_ENV, API_TOKEN_ENV]);
+const NOT_OPTIONS: ReadonlySet<string> = new Set([
+  CONFIG_FILE_ENV,
+  API_URL_ENV,
+  API_TOKEN_ENV,
+  API_AWS_REGION_ENV,
+]);
 
 export function envName(group: string, option: string): string {
   return `${ENV_PREFIX}${group}_${option}`.toUpperCase();

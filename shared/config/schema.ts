@@ -118,6 +118,26 @@ export const groups = {
       "Only objects at least this large are redirected; smaller ones are streamed.",
     ),
   }),
+  front: z.strictObject({
+    viewer_headers: bool(
+      false,
+      "Trust `X-Swiftboot-Viewer-Host`, `X-Swiftboot-Viewer-Address` and `CloudFront-Forwarded-Proto` for the base URL of scripts and the client address. Only behind a front that sets them itself and that is the only way in (the AWS stack's CloudFront distribution, whose Function URLs refuse anything else); anywhere else a caller could choose the host its scripts name.",
+    ),
+    key_pair_id: optionalStr(
+      "CloudFront public key id (`K...`) of the distribution's trusted key group. With `front.private_key`, the artifacts function answers a verified artifact request with 302 to a CloudFront signed URL for the cached object (`/artifacts/...` on the same front) instead of streaming it.",
+      /^[A-Z0-9]{1,64}$/,
+      "expected a CloudFront public key id such as K2JCJMDEHXQW5F",
+    ),
+    private_key: secret(
+      "PEM RSA private key matching `front.key_pair_id` (the AWS stack generates it into its secret). Never logged.",
+    ),
+    url_duration: int(
+      120,
+      1,
+      3600,
+      "Seconds a CloudFront signed URL stays valid: iPXE follows the redirect at once, and CloudFront checks the expiry only when a download starts.",
+    ),
+  }),
   store: z.strictObject({
     table: str(
       "swiftboot",
@@ -164,6 +184,11 @@ export const groups = {
     tokens: secret(
       "Bearer tokens of the admin API, as SHA-256 hashes: a comma-separated list of `<scope>:<64 hex digits>`, scope `read` (GET only) or `admin` (everything). `swiftboot token` generates a token and prints its entry. Unset: the admin API is off and answers 404. Never logged.",
     ),
+    iam_principals: optionalStr(
+      "AWS only: IAM principals of the admin API (the caller AWS verified through the Function URL's AWS_IAM auth, `requestContext.authorizer.iam`), a comma-separated list of `<scope>:<ARN>` where the ARN may end in `*` (e.g. `admin:arn:aws:sts::123456789012:assumed-role/Ops/*`). Set: the AWS admin function authenticates by IAM principal instead of bearer token; a principal no entry matches is refused with 403.",
+      /^\s*(read|admin):arn:[^\s,]+\s*(,\s*(read|admin):arn:[^\s,]+\s*)*$/,
+      "expected a comma-separated list of <read|admin>:<ARN, optionally ending in *>",
+    ),
     boot_history_days: int(
       30,
       0,
@@ -182,6 +207,7 @@ export const configSchema = z
     swift: z.prefault(groups.swift, {}),
     artifacts: z.prefault(groups.artifacts, {}),
     cache: z.prefault(groups.cache, {}),
+    front: z.prefault(groups.front, {}),
     store: z.prefault(groups.store, {}),
     server: z.prefault(groups.server, {}),
     local: z.prefault(groups.local, {}),
@@ -219,6 +245,13 @@ export const configSchema = z
           code: "custom",
           path: ["artifacts", "previous_signing_key"],
           message: "is the same as artifacts.signing_key (a rotation needs a new key)",
+        });
+      }
+      if ((config.front.key_pair_id === undefined) !== (config.front.private_key === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["front", config.front.key_pair_id === undefined ? "key_pair_id" : "private_key"],
+          message: "front.key_pair_id and front.private_key are set together or not at all",
         });
       }
       // Entries are checked by position, never echoed: the list is a secret.

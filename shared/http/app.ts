@@ -16,7 +16,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
 function adminRoutes(deps: RouteDeps) {
   const store = deps.adminStore ?? (isAdminStore(deps.store) ? deps.store : undefined);
-  return store === undefined ? undefined : adminApi({ config: deps.config, store });
+  return store === undefined
+    ? undefined
+    : adminApi({
+        config: deps.config,
+        store,
+        ...(deps.adminAuth === undefined ? {} : { authenticate: deps.adminAuth }),
+      });
 }
 
 /** The admin API needs writes and listings, which a boot-only store (a fake, a cache) lacks. */

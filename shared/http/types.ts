@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { FillLock } from "../cache/lock.ts";
 import type { ArtifactCache } from "../cache/types.ts";
 import type { Config } from "../config/index.ts";
@@ -25,6 +25,8 @@ export interface AppDeps {
    * `store` itself when it is a full AdminStore (the DynamoDB store is).
    */
   adminStore?: AdminStore;
+  /** The admin API's authentication when not bearer tokens (AWS: the IAM principal). */
+  adminAuth?: MiddlewareHandler<AppEnv>;
 }
 
 export interface AppEnv {

@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import { API_TOKEN_ENV, API_URL_ENV } from "../../../shared/config/index.ts";
 import { CliFailure, type CliIo } from "../io.ts";
+import { type RequestSigner, sigv4Region, sigv4Signer } from "./sigv4.ts";
 
 /**
  * The CLI's side of the admin API (docs/admin-api.md): where it is (`--url`, else
  * SWIFTBOOT_API_URL), the bearer token (SWIFTBOOT_API_TOKEN, never a flag, so it stays out of
- * shell history and process lists), and failures as the API's problem details.
+ * shell history and process lists) or, without one, SigV4 from the AWS credential chain for the
+ * AWS admin Function URL (sigv4.ts), and failures as the API's problem details.
  */
 
 export interface ApiAnswer<T = unknown> {
@@ -38,6 +40,8 @@ export class ApiClient {
   constructor(
     url: string,
     private readonly token: string | undefined,
+    /** SigV4 instead of a bearer token (the admin API on AWS: sigv4.ts). */
+    private readonly sign?: RequestSigner,
   ) {
     this.baseUrl = url.replace(/\/+$/, "");
   }
@@ -47,17 +51,21 @@ export class ApiClient {
     path: string,
     { body, ifMatch }: { body?: unknown; ifMatch?: string } = {},
   ): Promise<ApiAnswer<T>> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    let headers: Record<string, string> = {
+      accept: "application/json, application/problem+json",
+      ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...(ifMatch === undefined ? {} : { "if-match": ifMatch }),
+    };
+    if (this.sign !== undefined) headers = await this.sign(url, method, headers, text);
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, {
+      res = await fetch(url, {
         method,
-        headers: {
-          accept: "application/json, application/problem+json",
-          ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-          ...(ifMatch === undefined ? {} : { "if-match": ifMatch }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers,
+        ...(text === undefined ? {} : { body: text }),
         signal: AbortSignal.timeout(30_000),
       });
     } catch (error) {
@@ -66,10 +74,10 @@ export class ApiClient {
         `cannot reach the admin API at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
       );
     }
-    const text = await res.text();
+    const answer = await res.text();
     let parsed: unknown;
     try {
-      parsed = text === "" ? undefined : JSON.parse(text);
+      parsed = answer === "" ? undefined : JSON.parse(answer);
     } catch {
       parsed = undefined;
     }
@@ -77,7 +85,7 @@ export class ApiClient {
       const problem =
         typeof parsed === "object" && parsed !== null
           ? (parsed as Record<string, unknown>)
-          : { title: res.statusText, detail: text.trim().slice(0, 200) };
+          : { title: res.statusText, detail: answer.trim().slice(0, 200) };
       throw new ApiFailure(res.status, problem);
     }
     const etag = /^(?:W\/)?"(\d+)"$/.exec(res.headers.get("etag") ?? "");
@@ -125,7 +133,14 @@ export function apiClient(io: CliIo, options: ApiOptions): ApiClient {
   }
   if (!/^https?:\/\//.test(url)) throw new CliFailure(`--url must be an http(s) URL, not ${url}`);
   const token = io.env[API_TOKEN_ENV];
-  return new ApiClient(url, token === "" ? undefined : token);
+  if (token !== undefined && token !== "") return new ApiClient(url, token);
+  // No token: a Lambda Function URL (AWS_IAM) or SWIFTBOOT_API_AWS_REGION gets SigV4.
+  const region = sigv4Region(url, io.env);
+  return new ApiClient(
+    url,
+    undefined,
+    region === undefined ? undefined : sigv4Signer(region, io.awsCredentials),
+  );
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */

@@ -20,6 +20,11 @@ const PATHS = ["/images", "/images/*", "/nodes", "/nodes/*"] as const;
 export interface AdminApiDeps {
   config: Config;
   store: AdminStore;
+  /**
+   * Who may call, instead of `admin.tokens`' bearer tokens: the AWS admin function's IAM
+   * principal check (auth/iam-principal.ts). Given, the API is on whatever `admin.tokens` says.
+   */
+  authenticate?: MiddlewareHandler<AppEnv>;
 }
 
 /**
@@ -28,7 +33,7 @@ export interface AdminApiDeps {
  * Without `admin.tokens` every admin path answers 404 (the API is off). Mount with
  * `app.route("/", adminApi(deps))`.
  */
-export function adminApi({ config, store }: AdminApiDeps): OpenAPIHono<AppEnv> {
+export function adminApi({ config, store, authenticate }: AdminApiDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw zodProblem(result.error);
@@ -37,7 +42,7 @@ export function adminApi({ config, store }: AdminApiDeps): OpenAPIHono<AppEnv> {
   app.onError((error, c) => problemResponse(c, error));
 
   const tokens = parseTokenEntries(config.admin.tokens);
-  if (tokens.length === 0) {
+  if (tokens.length === 0 && authenticate === undefined) {
     const disabled: MiddlewareHandler<AppEnv> = (c) =>
       Promise.resolve(
         problemResponse(
@@ -64,7 +69,7 @@ export function adminApi({ config, store }: AdminApiDeps): OpenAPIHono<AppEnv> {
         new ProblemError("payload-too-large", `bodies are limited to ${MAX_BODY_BYTES} bytes`),
       ),
   });
-  const auth = bearerAuth(tokens);
+  const auth = authenticate ?? bearerAuth(tokens);
   for (const path of PATHS) app.use(path, noStore, auth, limit);
 
   registerImageRoutes(app, store);

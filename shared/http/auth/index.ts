@@ -1,2 +1,3 @@
 export * from "./bearer.ts";
+export * from "./iam-principal.ts";
 export * from "./tokens.ts";
