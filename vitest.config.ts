@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Two tiers. `unit`: pure code, tests beside it (shared/**\/*.test.ts), no I/O.
+ * Two tiers. `unit`: pure code, tests beside it (shared/**\/*.test.ts), and the test doubles'
+ * own tests (test/support/**\/*.test.ts), no I/O.
  * `integration`: real components (DynamoDB Local, a local Swift, the HTTP app), started once by
  * the global setup files below and shared by every test file through `inject()`.
  */
