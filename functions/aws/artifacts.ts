@@ -14,6 +14,7 @@ import { artifactRoutes } from "../../shared/http/routes/artifacts.ts";
 import { bootRoutes } from "../../shared/http/routes/boot.ts";
 import { createDocumentClient } from "../../shared/store/client.ts";
 import { createDynamoStore } from "../../shared/store/dynamo-store.ts";
+import { nodeOriginFetch } from "../node/origin-fetch.ts";
 import { cacheBucketOptions } from "./lib/cache-bucket.ts";
 import { storeOptions } from "./lib/dynamo.ts";
 import { createStreamingHandler } from "./lib/stream-handler.ts";
@@ -33,6 +34,8 @@ export const handler = createStreamingHandler("artifacts", ({ config, logger, cl
         table: config.store.table,
         timeoutMs: config.store.timeout_ms,
       }),
+      // Not Node's global fetch: it can crash on large bodies (functions/node/origin-fetch.ts).
+      originFetch: nodeOriginFetch,
     },
     [bootRoutes, artifactRoutes],
   );

@@ -13,6 +13,7 @@ import { originSettings } from "../../shared/cache/origin.ts";
 import { createS3Cache } from "../../shared/cache/s3-cache.ts";
 import { type WarmDeps, warmImage } from "../../shared/cache/warm.ts";
 import { createDocumentClient, createDynamoClient } from "../../shared/store/client.ts";
+import { nodeOriginFetch } from "../node/origin-fetch.ts";
 import { cacheBucketOptions } from "./lib/cache-bucket.ts";
 import { storeOptions } from "./lib/dynamo.ts";
 import { emfFields } from "./lib/emf.ts";
@@ -31,7 +32,8 @@ function warmDeps({ config }: WarmerRuntime): Omit<WarmDeps, "owner"> {
       table: config.store.table,
       timeoutMs: config.store.timeout_ms,
     }),
-    origin: originSettings(config),
+    // Not Node's global fetch: it can crash on large bodies (functions/node/origin-fetch.ts).
+    origin: { ...originSettings(config), fetch: nodeOriginFetch },
     defaultContainer: config.swift.container,
     lockTtlSeconds: config.cache.fill_lock_ttl,
   };

@@ -9,7 +9,7 @@ import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/
 import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
 import type { AdminStore } from "../../shared/store/index.ts";
 import { loadLocalConfig } from "./config.ts";
-import { demoArtifactResponse, demoOriginFetch } from "./demo-artifacts.ts";
+import { demoArtifactResponse, withDemoOrigins } from "./demo-artifacts.ts";
 import { type FsCache, openFsCache } from "./fs-cache.ts";
 import { restartOnlyChanges, watchConfigFile, withBoundOptions } from "./reload.ts";
 import { openLocalStore } from "./store.ts";
@@ -59,7 +59,7 @@ export async function main(): Promise<void> {
       logger: appLogger,
       clientAddress: (c) => getConnInfo(c).remote.address,
       ...(cache === undefined ? {} : { cache }),
-      originFetch: demoOriginFetch,
+      originFetch: withDemoOrigins(),
     });
   let running = { config, app: appFor(config, logger) };
 

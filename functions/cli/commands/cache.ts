@@ -9,6 +9,7 @@ import type { Image } from "../../../shared/model/index.ts";
 import type { AdminStore } from "../../../shared/store/index.ts";
 import { openFsCache } from "../../local/fs-cache.ts";
 import { openLocalStore } from "../../local/store.ts";
+import { nodeOriginFetch } from "../../node/origin-fetch.ts";
 import { CliFailure, type CliIo, loadCliConfig } from "../io.ts";
 
 async function imagesToWarm(store: AdminStore, ids: string[], all: boolean): Promise<Image[]> {
@@ -55,7 +56,8 @@ export function registerCache(program: Command, io: CliIo): Command {
             client: DynamoDBDocumentClient.from(local.store.client),
             table: config.store.table,
           }),
-          origin: originSettings(config),
+          // Not Node's global fetch: it can crash on large bodies (functions/node/origin-fetch.ts).
+          origin: { ...originSettings(config), fetch: nodeOriginFetch },
           defaultContainer: config.swift.container,
           lockTtlSeconds: config.cache.fill_lock_ttl,
           owner: `cli-${randomUUID()}`,
