@@ -10,7 +10,9 @@ import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
 import type { AdminStore } from "../../shared/store/index.ts";
 import { loadLocalConfig } from "./config.ts";
 import { demoArtifactResponse, withDemoOrigins } from "./demo-artifacts.ts";
+import { removeFillLeftovers } from "./fill-leftovers.ts";
 import { type FsCache, openFsCache } from "./fs-cache.ts";
+import { FsFillLock, localLockDir } from "./fs-fill-lock.ts";
 import { restartOnlyChanges, watchConfigFile, withBoundOptions } from "./reload.ts";
 import { openLocalStore } from "./store.ts";
 
@@ -50,7 +52,12 @@ export async function main(): Promise<void> {
 
   // Cache mode: artifacts are cached under the data directory (see docs/artifacts.md).
   const cacheDir = join(config.local.data_dir, "cache");
-  const cache = config.ipxe.use_swift ? undefined : await openFsCache(cacheDir);
+  const cache = config.ipxe.use_swift
+    ? undefined
+    : await openFsCache(cacheDir, { sweepTemp: false });
+  // The lock `swiftboot cache warm` takes too: the two never fill one artifact at once.
+  const fillLock = new FsFillLock(localLockDir(config.local.data_dir));
+  await removeFillLeftovers(cache, fillLock, logger);
   if (cache !== undefined) expireCachePeriodically(cache, config.local.cache_expiry_days, logger);
   const appFor = (appConfig: Config, appLogger: Logger) =>
     createApp({
@@ -58,7 +65,7 @@ export async function main(): Promise<void> {
       store: local.store,
       logger: appLogger,
       clientAddress: (c) => getConnInfo(c).remote.address,
-      ...(cache === undefined ? {} : { cache }),
+      ...(cache === undefined ? {} : { cache, fillLock }),
       originFetch: withDemoOrigins(),
     });
   let running = { config, app: appFor(config, logger) };

@@ -2,7 +2,7 @@ import { artifactContentId } from "../boot/artifact-url.ts";
 import type { Image } from "../model/index.ts";
 import { startFill } from "./fill.ts";
 import { artifactCacheKey } from "./keys.ts";
-import type { FillLock } from "./lock.ts";
+import type { FillLock, FillLockHolder } from "./lock.ts";
 import { type OriginSettings, openOrigin } from "./origin.ts";
 import { ARTIFACT_CONTENT_TYPE } from "./serve.ts";
 import type { ArtifactCache } from "./types.ts";
@@ -27,8 +27,8 @@ export interface WarmDeps {
 
 export type WarmResult =
   | { key: string; outcome: "cached" }
-  /** Someone else is filling it now: their fill will leave it cached. */
-  | { key: string; outcome: "busy" }
+  /** Someone else is filling it now: their fill will leave it cached. `holder` where known. */
+  | { key: string; outcome: "busy"; holder?: FillLockHolder }
   | { key: string; outcome: "filled"; bytes: number };
 
 /** Bytes the fill may buffer between origin and bucket. */
@@ -40,7 +40,9 @@ export async function warmImage(image: Image, deps: WarmDeps): Promise<WarmResul
   const key = artifactCacheKey(image.id, artifactContentId(image, deps.defaultContainer));
   if ((await deps.cache.head(key)) !== undefined) return { key, outcome: "cached" };
   if (!(await deps.fillLock.tryAcquire(key, deps.lockTtlSeconds, deps.owner))) {
-    return { key, outcome: "busy" };
+    // Only for the message: a lock that cannot say who holds it is still held.
+    const holder = await deps.fillLock.heldBy?.(key).catch(() => undefined);
+    return { key, outcome: "busy", ...(holder === undefined ? {} : { holder }) };
   }
   try {
     // Filled by someone else between the HEAD and the lock.
