@@ -11,10 +11,12 @@ import type { OriginFetch } from "../../shared/cache/origin.ts";
  * catch and which ends the process. A cache fill reads at the pace of its disk or bucket, so a
  * large body from an origin that closes after sending (`python3 -m http.server`, any HTTP/1.0
  * server) hit it within a few fills. undici 8.6.0 fixed it (nodejs/undici#5474); package.json
- * pins a version with the fix, and test/integration/cache/large-fills.test.ts proves it.
+ * pins a version with the fix, and test/integration/artifacts/large-fills.test.ts proves it.
  *
  * Requests go through an Agent of our own, never the global dispatcher: undici shares that
- * through a global symbol, so which client served a request would depend on load order.
+ * through a global symbol, so which client served a request would depend on load order. (Loading
+ * undici 8 also installs its Agent as the dispatcher of Node's built-in fetch, a side effect that
+ * nothing here relies on.)
  * undici's own body and header timeouts are off: `openOrigin` (shared/cache/origin.ts) applies
  * `cache.origin_timeout_ms` to the connection, the headers and every read of the body, and a
  * second, fixed limit would cut fills the configuration allows.
