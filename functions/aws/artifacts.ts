@@ -18,6 +18,7 @@ import { createDocumentClient } from "../../shared/store/client.ts";
 import { createDynamoStore } from "../../shared/store/dynamo-store.ts";
 import { createDynamoFillLock } from "../../shared/store/fill-lock.ts";
 import { storeOptions } from "../../shared/store/options.ts";
+import { nodeOriginFetch } from "../node/origin-fetch.ts";
 import { cacheBucketOptions } from "./clients/cache-bucket.ts";
 import { signedArtifactRoutes } from "./front/signed-artifacts.ts";
 import { behindViewerFront } from "./front/viewer.ts";
@@ -48,6 +49,8 @@ function build({ config, logger, clientAddress }: LambdaRuntime) {
         table: config.store.table,
         timeoutMs: config.store.timeout_ms,
       }),
+      // Not Node's global fetch: it can crash on large bodies (functions/node/origin-fetch.ts).
+      originFetch: nodeOriginFetch,
     },
     // Behind the stack's CloudFront front (front.key_pair_id): 302 to a CloudFront signed URL.
     [bootRoutes, signedUrls === undefined ? artifactRoutes : signedUrls],

@@ -15,6 +15,7 @@ import type { Config } from "../../shared/config/index.ts";
 import { createDocumentClient, createDynamoClient } from "../../shared/store/client.ts";
 import { createDynamoFillLock } from "../../shared/store/fill-lock.ts";
 import { storeOptions } from "../../shared/store/options.ts";
+import { nodeOriginFetch } from "../node/origin-fetch.ts";
 import { cacheBucketOptions } from "./clients/cache-bucket.ts";
 import { emfFields } from "./telemetry/emf.ts";
 import { METRICS_NAMESPACE } from "./telemetry/logger.ts";
@@ -34,6 +35,8 @@ function warmDeps({ config }: { config: Config }): Deps {
       table: config.store.table,
       timeoutMs: config.store.timeout_ms,
     }),
+    // Not Node's global fetch: it can crash on large bodies (functions/node/origin-fetch.ts).
+    originFetch: nodeOriginFetch,
   });
 }
 

@@ -2,7 +2,14 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { DEMO_ORIGIN, demoDocument } from "../../shared/import/index.ts";
-import { demoArtifactResponse, demoOriginFetch } from "./demo-artifacts.ts";
+import { demoArtifactResponse, withDemoOrigins } from "./demo-artifacts.ts";
+
+const demoOriginFetch = (url: string) =>
+  withDemoOrigins()(url, {
+    headers: {},
+    signal: new AbortController().signal,
+    redirect: "follow",
+  });
 
 describe("demo artifacts", () => {
   it("serves every demo image's origin, deterministically, and nothing else", async () => {

@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
+import type { OriginFetch } from "../../shared/artifacts/origin.ts";
 import { DEMO_ORIGIN, demoDocument } from "../../shared/import/index.ts";
 import type { ImageInput } from "../../shared/model/index.ts";
+import { nodeOriginFetch } from "../node/origin-fetch.ts";
 
 /**
  * The demo images' origin (`DEMO_ORIGIN`, `http://127.0.0.1:8080/demo/...`), served by `npm
  * start` itself so that a demo artifact URL works out of the box: the first request fills the
  * local cache from here, later ones are hits. The bytes are generated and deterministic (a
  * readable header, then a seeded pattern); they are not bootable. Only the local server mounts
- * this; on any other port, cache fills reach them in-process through `demoOriginFetch`.
+ * this; on any other port, cache fills reach them in-process through `withDemoOrigins`.
  */
 export const DEMO_PATH_PREFIX = new URL(DEMO_ORIGIN).pathname; // "/demo"
 const DEMO_BYTES = 256 * 1024;
@@ -50,10 +52,13 @@ export function demoArtifactResponse(request: Request): Response | undefined {
 
 /**
  * The fetch cache fills use under `npm start`: demo origins are answered in-process, so the demo
- * artifacts fill whatever port the server listens on; every other origin goes to the network.
+ * artifacts fill whatever port the server listens on; every other origin goes to the network
+ * through `next` (by default the undici client of functions/node/origin-fetch.ts).
  */
-export const demoOriginFetch: typeof fetch = async (input, init) => {
-  const request = new Request(input, init);
-  if (!request.url.startsWith(`${DEMO_ORIGIN}/`)) return fetch(request);
-  return demoArtifactResponse(request) ?? new Response("no such demo artifact\n", { status: 404 });
-};
+export function withDemoOrigins(next: OriginFetch = nodeOriginFetch): OriginFetch {
+  return async (url, init) => {
+    if (!url.startsWith(`${DEMO_ORIGIN}/`)) return next(url, init);
+    const answer = demoArtifactResponse(new Request(url, init));
+    return answer ?? new Response("no such demo artifact\n", { status: 404 });
+  };
+}

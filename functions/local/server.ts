@@ -16,7 +16,9 @@ import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/
 import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
 import type { AdminStore } from "../../shared/store/index.ts";
 import { loadLocalConfig } from "./config.ts";
-import { demoArtifactResponse, demoOriginFetch } from "./demo-artifacts.ts";
+import { demoArtifactResponse, withDemoOrigins } from "./demo-artifacts.ts";
+import { removeFillLeftovers } from "./fill-leftovers.ts";
+import { FsFillLock, localLockDir } from "./fs-fill-lock.ts";
 import { restartOnlyChanges, watchConfigFile, withBoundOptions } from "./reload.ts";
 import { openLocalStore } from "./store.ts";
 
@@ -56,7 +58,12 @@ export async function main(): Promise<void> {
 
   // Cache mode: artifacts are cached under the data directory (see docs/artifacts.md).
   const cacheDir = join(config.local.data_dir, "cache");
-  const cache = config.ipxe.use_swift ? undefined : await openFsCache(cacheDir);
+  const cache = config.ipxe.use_swift
+    ? undefined
+    : await openFsCache(cacheDir, { sweepTemp: false });
+  // The lock `swiftboot cache warm` takes too: the two never fill one artifact at once.
+  const fillLock = new FsFillLock(localLockDir(config.local.data_dir));
+  await removeFillLeftovers(cache, fillLock, logger);
   if (cache !== undefined) expireCachePeriodically(cache, config.local.cache_expiry_days, logger);
   const appFor = (appConfig: Config, appLogger: Logger) =>
     createApp({
@@ -64,8 +71,8 @@ export async function main(): Promise<void> {
       store: local.store,
       logger: appLogger,
       clientAddress: (c) => getConnInfo(c).remote.address,
-      ...(cache === undefined ? {} : { cache }),
-      originFetch: demoOriginFetch,
+      ...(cache === undefined ? {} : { cache, fillLock }),
+      originFetch: withDemoOrigins(),
     });
   let running = { config, app: appFor(config, logger) };
 

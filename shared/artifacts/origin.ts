@@ -22,8 +22,21 @@ export interface OriginSettings {
   };
   /** A fill fails when the origin leaves a read unanswered this long (connect included). */
   idleTimeoutMs: number;
-  /** Injectable for runtimes that need a bound fetch; the global one by default. */
-  fetch?: typeof fetch;
+  /**
+   * How the origin is fetched; the global fetch by default (Workers). Node passes the undici
+   * package's (functions/node/origin-fetch.ts): Node's built-in fetch can crash the process on
+   * large bodies (nodejs/undici#5360).
+   */
+  fetch?: OriginFetch;
+}
+
+/** The one request a fill makes: a GET of `url`. The global fetch is one. */
+export type OriginFetch = (url: string, init: OriginRequestInit) => Promise<Response>;
+
+export interface OriginRequestInit {
+  headers: Record<string, string>;
+  signal: AbortSignal;
+  redirect: "follow";
 }
 
 export function originSettings(config: Config): OriginSettings {

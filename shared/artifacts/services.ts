@@ -2,7 +2,7 @@ import { type ArtifactCache, FillCoordinator, type FillLock, noFillLock } from "
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { ArtifactServer } from "./answer.ts";
-import { originSettings } from "./origin.ts";
+import { type OriginFetch, originSettings } from "./origin.ts";
 import type { WarmDeps } from "./warm.ts";
 
 /** Bytes each side of a fill's tee may queue: bounds a fill's memory whatever the speeds. */
@@ -19,7 +19,7 @@ export interface ArtifactServicesInput {
   /** Cross-instance fill lock; default none (every instance may fill). */
   fillLock?: FillLock;
   /** How fills reach origins; default the global fetch. */
-  originFetch?: typeof fetch;
+  originFetch?: OriginFetch;
 }
 
 function origin({ config, originFetch }: ArtifactServicesInput) {

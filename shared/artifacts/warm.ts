@@ -1,5 +1,5 @@
 import { startFill } from "../cache/fill.ts";
-import type { FillLock } from "../cache/lock.ts";
+import type { FillLock, FillLockHolder } from "../cache/lock.ts";
 import type { ArtifactCache } from "../cache/types.ts";
 import type { Image } from "../model/index.ts";
 import { ARTIFACT_CONTENT_TYPE } from "./answer.ts";
@@ -29,8 +29,8 @@ export interface WarmDeps {
 
 export type WarmResult =
   | { key: string; outcome: "cached" }
-  /** Someone else is filling it now: their fill will leave it cached. */
-  | { key: string; outcome: "busy" }
+  /** Someone else is filling it now: their fill will leave it cached. `holder` where known. */
+  | { key: string; outcome: "busy"; holder?: FillLockHolder }
   | { key: string; outcome: "filled"; bytes: number };
 
 /** Throws (CacheError, OriginError) when the fill fails; nothing partial is left in the cache. */
@@ -39,7 +39,9 @@ export async function warmImage(image: Image, deps: WarmDeps): Promise<WarmResul
   const key = artifactCacheKey(image.id, artifactContentId(image, deps.defaultContainer));
   if ((await deps.cache.head(key)) !== undefined) return { key, outcome: "cached" };
   if (!(await deps.fillLock.tryAcquire(key, deps.lockTtlSeconds, deps.owner))) {
-    return { key, outcome: "busy" };
+    // Only for the message: a lock that cannot say who holds it is still held.
+    const holder = await deps.fillLock.heldBy?.(key).catch(() => undefined);
+    return { key, outcome: "busy", ...(holder === undefined ? {} : { holder }) };
   }
   try {
     // Filled by someone else between the HEAD and the lock.

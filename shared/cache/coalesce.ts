@@ -112,9 +112,11 @@ export class FillCoordinator {
       }
       const started = Date.now();
       const fill = await request.start(request.withClient);
+      // fill.done never rejects, and nothing below throws: a fill's end must never become an
+      // unhandled rejection (on Node that ends the process, and every other request with it).
       const settled = fill.done.then((result) => {
         this.#release(key);
-        this.#o.onFillDone?.(key, result, Date.now() - started);
+        this.#report(key, result, Date.now() - started);
         finish(
           result.ok
             ? { kind: "cached", object: result.object }
@@ -164,10 +166,29 @@ export class FillCoordinator {
     }
   }
 
+  /** Never throws: a lock or a log that fails must not fail the fill (or the process). */
   #release(key: string): void {
-    this.#o.lock.release(key, this.#o.owner).catch((error: unknown) => {
-      this.#o.onLockError?.(key, error);
-    });
+    const failed = (error: unknown) => {
+      try {
+        this.#o.onLockError?.(key, error);
+      } catch {
+        // A failing log line is no reason to fail anything else.
+      }
+    };
+    try {
+      this.#o.lock.release(key, this.#o.owner).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  /** Never throws, like #release. */
+  #report(key: string, result: FillResult, elapsedMs: number): void {
+    try {
+      this.#o.onFillDone?.(key, result, elapsedMs);
+    } catch {
+      // As above.
+    }
   }
 }
 

@@ -18,6 +18,16 @@ export interface FillLock {
   tryAcquire(key: string, ttlSeconds: number, owner: string): Promise<boolean>;
   /** Releases `key` if `owner` holds it; a no-op otherwise. */
   release(key: string, owner: string): Promise<void>;
+  /** Who holds `key` now, where the lock can tell (for messages such as `cache warm`'s). */
+  heldBy?(key: string): Promise<FillLockHolder | undefined>;
+}
+
+export interface FillLockHolder {
+  owner: string;
+  /** Milliseconds since the epoch: when the lock lapses if its holder does not release it. */
+  expiresAt: number;
+  /** Who that is, in words (`process 1234 on host`). */
+  description?: string;
 }
 
 export const noFillLock: FillLock = {

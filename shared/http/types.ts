@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { OriginFetch } from "../artifacts/origin.ts";
 import type { FillLock } from "../cache/lock.ts";
 import type { ArtifactCache } from "../cache/types.ts";
 import type { Config } from "../config/index.ts";
@@ -18,8 +19,11 @@ export interface AppDeps {
   cache?: ArtifactCache;
   /** Cross-instance fill lock (DynamoDB on AWS); default: none (every instance may fill). */
   fillLock?: FillLock;
-  /** How cache fills reach images' origins; default: the global fetch. */
-  originFetch?: typeof fetch;
+  /**
+   * How cache fills reach images' origins; default: the global fetch. Node entry points pass
+   * `nodeOriginFetch` (functions/node/origin-fetch.ts).
+   */
+  originFetch?: OriginFetch;
   /**
    * The store behind the admin API under `/v1` (served when `admin.tokens` is set). Default:
    * `store` itself when it is a full AdminStore (the DynamoDB store is).

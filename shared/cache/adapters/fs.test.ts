@@ -20,6 +20,8 @@ describeArtifactCacheContract("local directory", async () => {
   };
 });
 
+const GONE_PID = 2 ** 30;
+
 describe("FsCache specifics", () => {
   let root: string;
   let cache: FsCache;
@@ -84,6 +86,29 @@ describe("FsCache specifics", () => {
     await utimes(stale, old, old);
     expect(await cache.sweepTemp()).toBe(1);
     expect((await readdir(dir)).sort()).toEqual([".abc.ba9876543210.tmp", ".abc.meta.json", "abc"]);
+  });
+
+  it("sweeps at once the temp files of processes that no longer run, and keeps running fills", async () => {
+    const dir = join(root, "artifacts", "img:6");
+    await put("artifacts/img:6/abc", pseudoRandom(100, 6));
+    const names = {
+      // A process id above Linux's limit (2^22): no such process runs.
+      gone: `.abc.${GONE_PID}-0123456789ab.tmp`,
+      goneMeta: `.abc.${GONE_PID}-0123456789ab.meta.tmp`,
+      // This test's parent (vitest) runs, and so does this process, whose files are fresh.
+      parent: `.abc.${process.ppid}-0123456789ab.tmp`,
+      self: `.abc.${process.pid}-0123456789ab.tmp`,
+    };
+    for (const name of Object.values(names)) await writeFile(join(dir, name), "x");
+    expect(await cache.sweepTemp()).toBe(2);
+    expect((await readdir(dir)).sort()).toEqual(
+      [names.parent, names.self, ".abc.meta.json", "abc"].sort(),
+    );
+    // Written by an earlier process with this process's id (a restarted container): an orphan.
+    const before = new Date(performance.timeOrigin - 60_000);
+    await utimes(join(dir, names.self), before, before);
+    expect(await cache.sweepTemp()).toBe(1);
+    expect(await readdir(dir)).not.toContain(names.self);
   });
 
   it("expires entries filled before the cut-off, data and sidecar together, and only those", async () => {

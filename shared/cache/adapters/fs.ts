@@ -12,6 +12,7 @@ import {
   CacheWriteError,
   type CacheWriteOptions,
 } from "../index.ts";
+import { writerGone } from "./fs-orphans.ts";
 
 /**
  * The artifact cache in a local directory: the embedded default for `npm start`
@@ -19,7 +20,8 @@ import {
  *
  * Layout: key `artifacts/<image>/<content>` is the file `<root>/artifacts/<image>/<content>`,
  * with its metadata in `.<content>.meta.json` beside it. Keys never have a segment starting
- * with a dot, so dot files are ours: sidecars and `.<name>.<random>.tmp` files being written.
+ * with a dot, so dot files are ours: sidecars and `.<name>.<pid>-<random>.tmp` files being
+ * written (the writer's process id tells a crash's leftovers from a fill in progress).
  *
  * A put streams into a temp file in the target directory while counting and hashing, checks
  * size and sha256, fsyncs, writes the sidecar (recording the data file's inode), and only then
@@ -30,7 +32,7 @@ import {
  * next fill rewrites both.
  */
 export const READ_CHUNK_BYTES = 256 * 1024;
-/** Temp files older than this at start-up are leftovers of a crash. */
+/** Temp files older than this are leftovers of a crash, whatever process wrote them. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 interface Sidecar {
@@ -97,7 +99,7 @@ export class FsCache implements ArtifactCache {
   ): Promise<CachedObject> {
     const paths = this.#paths(key);
     const reader = body.getReader();
-    const suffix = randomBytes(6).toString("hex");
+    const suffix = `${process.pid}-${randomBytes(6).toString("hex")}`;
     const tmp = join(paths.dir, `.${paths.name}.${suffix}.tmp`);
     const metaTmp = join(paths.dir, `.${paths.name}.${suffix}.meta.tmp`);
     const signal = options.signal;
@@ -204,11 +206,20 @@ export class FsCache implements ArtifactCache {
     }
   }
 
-  /** Removes temp files a crashed process left behind. Returns how many it removed. */
+  /**
+   * Removes temp files a crashed or killed process left behind: those whose writer no longer
+   * runs (fs-orphans.ts), and any older than `olderThanMs`. Returns how many it
+   * removed.
+   */
   async sweepTemp(olderThanMs = STALE_TEMP_MS): Promise<number> {
-    return this.#removeOlderThan(
-      Date.now() - olderThanMs,
+    const cutoff = Date.now() - olderThanMs;
+    return this.#removeWhere(
       (name) => name.startsWith(".") && name.endsWith(".tmp"),
+      (name, mtimeMs) => {
+        if (mtimeMs < cutoff) return true;
+        const pid = tempWriter(name);
+        return pid !== undefined && writerGone(pid, mtimeMs);
+      },
       async () => {},
     );
   }
@@ -222,21 +233,22 @@ export class FsCache implements ArtifactCache {
    * together, never leaving one that reads wrong. Returns how many entries it removed.
    */
   async expire(maxAgeMs: number, now = Date.now()): Promise<number> {
-    return this.#removeOlderThan(
-      now - maxAgeMs,
+    const cutoff = now - maxAgeMs;
+    return this.#removeWhere(
       (name) => !name.startsWith("."),
+      (_name, mtimeMs) => mtimeMs < cutoff,
       // Data first (removed by the walk), as delete() does: a sidecar without data is a miss.
       (dir, name) => rm(join(dir, `.${name}.meta.json`), { force: true }),
     );
   }
 
   /**
-   * Walks the cache directory and removes every file whose name `matches` and whose modification
-   * time is before `cutoff`, calling `after` for each. Returns how many it removed.
+   * Walks the cache directory and removes every file whose name `matches` and that `remove`
+   * picks by name and modification time, calling `after` for each. Returns how many it removed.
    */
-  async #removeOlderThan(
-    cutoff: number,
+  async #removeWhere(
     matches: (name: string) => boolean,
+    remove: (name: string, mtimeMs: number) => boolean,
     after: (dir: string, name: string) => Promise<void>,
   ): Promise<number> {
     let removed = 0;
@@ -252,7 +264,7 @@ export class FsCache implements ArtifactCache {
         if (entry.isDirectory()) await walk(path);
         else if (matches(entry.name)) {
           const info = await stat(path).catch(() => undefined);
-          if (info === undefined || info.mtimeMs >= cutoff) continue;
+          if (info === undefined || !remove(entry.name, info.mtimeMs)) continue;
           await rm(path, { force: true });
           await after(dir, entry.name);
           removed++;
@@ -272,12 +284,21 @@ export class FsCache implements ArtifactCache {
   }
 }
 
-/** Creates the directory and sweeps crash leftovers in the background. */
-export async function openFsCache(root: string): Promise<FsCache> {
+/**
+ * Creates the directory and sweeps crash leftovers in the background, unless `sweepTemp` is
+ * false (`npm start` sweeps them itself before serving, to log what it removed).
+ */
+export async function openFsCache(root: string, { sweepTemp = true } = {}): Promise<FsCache> {
   await mkdir(root, { recursive: true });
   const cache = new FsCache(root);
-  void cache.sweepTemp().catch(() => {});
+  if (sweepTemp) void cache.sweepTemp().catch(() => {});
   return cache;
+}
+
+/** The process that writes temp file `name` (`.<name>.<pid>-<random>[.meta].tmp`), if it says. */
+function tempWriter(name: string): number | undefined {
+  const match = /\.(\d+)-[0-9a-f]+(?:\.meta)?\.tmp$/.exec(name);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
 /**

@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { CliIo } from "../../../functions/cli/io.ts";
 import { main } from "../../../functions/cli/main.ts";
+import { FsFillLock, localLockDir } from "../../../functions/local/fs-fill-lock.ts";
 import { type FaultOrigin, startFaultOrigin } from "../../support/fault-origin.ts";
+import { cacheKeyOf } from "../artifacts/helpers.ts";
 import { createTestStore, type TestStore } from "../store/helpers.ts";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -64,6 +66,16 @@ beforeAll(async () => {
     size: kernel.byteLength,
     sha256: sha256(kernel),
   });
+  for (const id of ["held", "orphaned"]) {
+    await db.store.putImage({
+      id,
+      name: id,
+      swift: { object: id },
+      origin: `${origin.url}/kernel`,
+      size: kernel.byteLength,
+      sha256: sha256(kernel),
+    });
+  }
   await db.store.putImage({
     id: "bad",
     name: "bad",
@@ -102,6 +114,67 @@ describe("swiftboot cache warm", () => {
     expect(res.code).toBe(1);
     expect(res.out).toMatch(/^failed {2}bad: /);
     expect(cachedFiles()).toEqual(before);
+  });
+
+  it("shares npm start's fill lock: a held lock is reported with its expiry, and exits 1", async () => {
+    const image = {
+      id: "held",
+      name: "held",
+      swift: { object: "held" },
+      origin: `${origin.url}/kernel`,
+      size: kernel.byteLength,
+      sha256: sha256(kernel),
+    };
+    // What a running `npm start` filling this image holds (this process runs, so it is live).
+    const lock = new FsFillLock(localLockDir(dir));
+    expect(await lock.tryAcquire(cacheKeyOf(image), 600, "swiftboot-server")).toBe(true);
+    const expiresAt = (await lock.heldBy(cacheKeyOf(image)))?.expiresAt as number;
+    const requestsBefore = origin.requests("/kernel");
+
+    const busy = await run(["cache", "warm", "held", "k"]);
+    expect(busy.code).toBe(1);
+    expect(busy.out).toBe(
+      [
+        `busy    held: being filled by process ${process.pid} on ${hostname()}; its lock expires at ${new Date(expiresAt).toISOString()} (in 10 min) if that fill does not finish first`,
+        "cached  k",
+      ].join("\n"),
+    );
+    expect(busy.err).toBe("swiftboot: 1 image(s) not in the cache; see the lines above");
+    expect(origin.requests("/kernel")).toBe(requestsBefore);
+
+    await lock.release(cacheKeyOf(image), "swiftboot-server");
+    const after = await run(["cache", "warm", "held"]);
+    expect(after.code).toBe(0);
+    expect(after.out).toBe(`filled  held (${kernel.byteLength} bytes)`);
+  });
+
+  it("takes over at once a lock whose holder no longer runs (a killed warm or server)", async () => {
+    const image = {
+      id: "orphaned",
+      name: "orphaned",
+      swift: { object: "orphaned" },
+      origin: `${origin.url}/kernel`,
+      size: kernel.byteLength,
+      sha256: sha256(kernel),
+    };
+    const key = cacheKeyOf(image);
+    mkdirSync(localLockDir(dir), { recursive: true });
+    writeFileSync(
+      join(localLockDir(dir), `${key.replaceAll("/", "+")}.lock`),
+      JSON.stringify({
+        v: 1,
+        key,
+        owner: "cli-killed",
+        pid: 2 ** 30, // above Linux's process id limit: not running
+        host: hostname(),
+        acquiredAt: Date.now(),
+        expiresAt: Date.now() + 900_000,
+      }),
+    );
+    const res = await run(["cache", "warm", "orphaned"]);
+    expect(res.code).toBe(0);
+    expect(res.out).toBe(`filled  orphaned (${kernel.byteLength} bytes)`);
+    expect(readdirSync(localLockDir(dir))).toEqual([]);
   });
 
   it("refuses unknown images and a call naming nothing", async () => {
