@@ -8,6 +8,10 @@ export interface CliIo {
   readStdin(): Promise<string>;
   setExitCode(code: number): void;
   env: Record<string, string | undefined>;
+  /** Standard error is a terminal: long runs show progress there. */
+  errIsTty?: boolean;
+  /** Writes to standard error without a newline (a progress line rewritten in place). */
+  errPartial?(text: string): void;
 }
 
 /** An expected failure: its message is printed alone, without a stack, and the exit code is 1. */
@@ -32,5 +36,7 @@ export function processIo(): CliIo {
       process.exitCode = code;
     },
     env: process.env,
+    errIsTty: process.stderr.isTTY === true,
+    errPartial: (text) => process.stderr.write(text),
   };
 }

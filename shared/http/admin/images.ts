@@ -1,4 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { sameRecord } from "../../import/same-record.ts";
+import { CorruptRecordError } from "../../store/errors.ts";
 import { imageKey } from "../../store/records.ts";
 import type { AdminStore } from "../../store/types.ts";
 import { ProblemError, validationProblem } from "../problem.ts";
@@ -78,6 +80,16 @@ const deleteImage = createRoute({
 
 const notFound = (id: string) => new ProblemError("not-found", `no image ${id}`);
 
+/** The stored image; a corrupt one reads as absent here, so PUT can replace (repair) it. */
+async function currentImage(store: AdminStore, id: string) {
+  try {
+    return await store.getImageVersioned(id);
+  } catch (error) {
+    if (error instanceof CorruptRecordError) return undefined;
+    throw error;
+  }
+}
+
 export function registerImageRoutes(app: OpenAPIHono<AppEnv>, store: AdminStore): void {
   app.openapi(putImage, async (c) => {
     const { id } = c.req.valid("param");
@@ -86,14 +98,18 @@ export function registerImageRoutes(app: OpenAPIHono<AppEnv>, store: AdminStore)
       throw validationProblem([{ path: "id", message: `must be ${id}, the id in the path` }]);
     }
     const ifMatch = parseIfMatch(c.req.valid("header")["if-match"]);
-    // `*` needs a read; a version or nothing goes straight to the conditional write.
-    const expected =
-      ifMatch === "*"
-        ? expectedVersion(imageKey(id), ifMatch, await store.getImageVersioned(id))
-        : ifMatch;
-    const written = await store.writeImage(image, {
-      ...(expected === undefined ? {} : { expectedVersion: expected }),
-    });
+    const current = await currentImage(store, id);
+    // The same record again: nothing to write, and the version (the ETag) stays.
+    const same =
+      current !== undefined && sameRecord(current.record, image)
+        ? { version: expectedVersion(imageKey(id), ifMatch, current), created: false }
+        : undefined;
+    const expected = ifMatch === "*" ? expectedVersion(imageKey(id), ifMatch, current) : ifMatch;
+    const written =
+      same ??
+      (await store.writeImage(image, {
+        ...(expected === undefined ? {} : { expectedVersion: expected }),
+      }));
     c.header("ETag", etagOf(written.version));
     if (written.created) {
       c.header("Location", `/v1/images/${id}`);
