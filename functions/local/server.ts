@@ -12,6 +12,12 @@ import { loadLocalConfig } from "./config.ts";
 import { demoArtifactResponse, demoOriginFetch } from "./demo-artifacts.ts";
 import { type FsCache, openFsCache } from "./fs-cache.ts";
 import { restartOnlyChanges, watchConfigFile, withBoundOptions } from "./reload.ts";
+import {
+  listenFailure,
+  publicUrlLines,
+  startConfigWarnings,
+  startImageWarnings,
+} from "./start-report.ts";
 import { openLocalStore } from "./store.ts";
 
 /**
@@ -45,8 +51,10 @@ export async function main(): Promise<void> {
   }
   let secrets = secretsOf(config);
   const logger = createJsonLogger({ level: config.log.level, secrets });
+  startConfigWarnings(config, logger);
   const local = await openLocalStore(config, { share: true });
   if (local.origin === "started") await loadDemoOnce(config, local.store, logger);
+  await startImageWarnings(config, local.store, logger);
 
   // Cache mode: artifacts are cached under the data directory (see docs/artifacts.md).
   const cacheDir = join(config.local.data_dir, "cache");
@@ -95,10 +103,19 @@ export async function main(): Promise<void> {
     hostname: config.server.host,
     port: config.server.port,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+  } catch (error) {
+    const why = listenFailure(error, config);
+    if (why === undefined) throw error;
+    console.error(`swiftboot: ${why}`);
+    stopWatching();
+    await local.close();
+    process.exit(2);
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
   const url = `http://${host}:${port}`;
@@ -113,7 +130,8 @@ export async function main(): Promise<void> {
     [
       "",
       `swiftboot is serving iPXE scripts on ${url}`,
-      `  chain URL for iPXE:  ${url}/boot.ipxe`,
+      `  chain URL for iPXE:  ${config.ipxe.public_url ?? url}/boot.ipxe`,
+      ...publicUrlLines(config, url),
       `  try it:              curl -s ${url}/boot/${mac}.ipxe`,
       ...adminHint(config, url),
       "  stop with Ctrl-C",

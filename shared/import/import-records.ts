@@ -230,7 +230,11 @@ function apply<T>(list: Planned<T>[], outcomes: WriteOutcome[]): void {
     const o = outcomes[i];
     if (o === undefined) return;
     if ("written" in o) {
-      p.result.outcome = o.written.created ? "created" : "updated";
+      // The plan's word, when it had one: a write the SDK retried after a lost answer finds its
+      // own first attempt and says "not created", which is not news to the person reading.
+      if (p.result.outcome !== "created" && p.result.outcome !== "updated") {
+        p.result.outcome = o.written.created ? "created" : "updated";
+      }
       p.result.version = o.written.version;
       p.result.problems = undefined;
       p.result.error = undefined;

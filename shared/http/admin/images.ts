@@ -7,6 +7,7 @@ import { ProblemError, validationProblem } from "../problem.ts";
 import type { AppEnv } from "../types.ts";
 import { etagOf, expectedVersion, parseIfMatch } from "./etag.ts";
 import {
+  BODY_PROBLEMS,
   COMMON_PROBLEMS,
   CONFLICT,
   IdParams,
@@ -24,6 +25,7 @@ import {
 const tags = ["images"];
 
 const putImage = createRoute({
+  operationId: "putImage",
   method: "put",
   path: "/images/{id}",
   tags,
@@ -38,11 +40,13 @@ const putImage = createRoute({
     200: jsonWithEtag(ImageSchema, "Replaced."),
     201: jsonWithEtag(ImageSchema, "Created."),
     ...COMMON_PROBLEMS,
+    ...BODY_PROBLEMS,
     ...PRECONDITION,
   },
 });
 
 const getImage = createRoute({
+  operationId: "getImage",
   method: "get",
   path: "/images/{id}",
   tags,
@@ -53,6 +57,7 @@ const getImage = createRoute({
 });
 
 const listImages = createRoute({
+  operationId: "listImages",
   method: "get",
   path: "/images",
   tags,
@@ -63,6 +68,7 @@ const listImages = createRoute({
 });
 
 const deleteImage = createRoute({
+  operationId: "deleteImage",
   method: "delete",
   path: "/images/{id}",
   tags,

@@ -10,6 +10,7 @@ import { etagOf, expectedVersion, parseIfMatch, readCheckWrite } from "./etag.ts
 import { applyMergePatch } from "./merge-patch.ts";
 import { checkImagesExist, stateChangeProblem } from "./node-checks.ts";
 import {
+  BODY_PROBLEMS,
   COMMON_PROBLEMS,
   CONFLICT,
   IdParams,
@@ -28,6 +29,7 @@ import {
 const tags = ["nodes"];
 
 const putNode = createRoute({
+  operationId: "putNode",
   method: "put",
   path: "/nodes/{id}",
   tags,
@@ -44,12 +46,14 @@ const putNode = createRoute({
     200: jsonWithEtag(NodeSchema, "Replaced."),
     201: jsonWithEtag(NodeSchema, "Created."),
     ...COMMON_PROBLEMS,
+    ...BODY_PROBLEMS,
     ...CONFLICT("A MAC or UUID belongs to another node, or the state would change."),
     ...PRECONDITION,
   },
 });
 
 const patchNode = createRoute({
+  operationId: "patchNode",
   method: "patch",
   path: "/nodes/{id}",
   tags,
@@ -69,6 +73,7 @@ const patchNode = createRoute({
   responses: {
     200: jsonWithEtag(NodeSchema, "The node as changed."),
     ...COMMON_PROBLEMS,
+    ...BODY_PROBLEMS,
     ...NOT_FOUND,
     ...CONFLICT("A MAC or UUID belongs to another node, or the patch changes the state."),
     ...PRECONDITION,
@@ -76,6 +81,7 @@ const patchNode = createRoute({
 });
 
 const getNode = createRoute({
+  operationId: "getNode",
   method: "get",
   path: "/nodes/{id}",
   tags,
@@ -86,6 +92,7 @@ const getNode = createRoute({
 });
 
 const listNodes = createRoute({
+  operationId: "listNodes",
   method: "get",
   path: "/nodes",
   tags,
@@ -98,6 +105,7 @@ const listNodes = createRoute({
 });
 
 const deleteNode = createRoute({
+  operationId: "deleteNode",
   method: "delete",
   path: "/nodes/{id}",
   tags,
