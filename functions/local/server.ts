@@ -173,10 +173,10 @@ function expireCachePeriodically(cache: FsCache, days: number, logger: Logger): 
 /** The admin API is served on this server when tokens are configured (docs/admin-api.md). */
 function adminHint(config: Config, url: string): string[] {
   if (config.admin.tokens !== undefined) {
-    return [`  admin API:           ${url}/v1 (SWIFTBOOT_API_URL=${url} swiftboot nodes list)`];
+    return [`  admin API:           ${url}/v1 (SWIFTBOOT_API_URL=${url} npx swiftboot nodes list)`];
   }
   return [
-    "  admin API:           off; `swiftboot token` makes a token and the SWIFTBOOT_ADMIN_TOKENS",
+    "  admin API:           off; `npx swiftboot token` makes a token and the SWIFTBOOT_ADMIN_TOKENS",
     "                       entry that turns it on (docs/admin-api.md)",
   ];
 }

@@ -37,7 +37,7 @@ export function progressLine(io: CliIo): {
 
 /**
  * One line per record (`created   nodes[0] (rack1-node7)`, failures with one indented line per
- * field), then the summary with the time taken; or the report as JSON. Exit code 1 when any
+ * field; records left unwritten by a blocked run only in the count), then the summary with the time taken; or the report as JSON. Exit code 1 when any
  * record failed.
  */
 export function printReport(
@@ -51,13 +51,17 @@ export function printReport(
     return;
   }
   for (const r of report.records) {
+    // Valid records of a blocked run: the summary counts them; thousands of lines would bury the
+    // problems.
+    if (r.outcome === "skipped") continue;
     const version = r.version === undefined ? "" : ` (version ${r.version})`;
     io.out(`${r.outcome.padEnd(9)} ${r.record}${version}`);
     for (const p of r.problems ?? []) io.out(`            ${p.path}: ${p.message}`);
   }
   const c = report.counts;
   const written = c.created + c.updated;
-  const rate = seconds > 0 && written > 0 ? `, ${Math.round(written / seconds)} writes/s` : "";
+  // A rate over a fraction of a second says nothing.
+  const rate = seconds >= 1 && written > 0 ? `, ${Math.round(written / seconds)} writes/s` : "";
   const summary = `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.failed} failed`;
   if (report.dryRun) {
     io.out(`dry run, nothing written: would be ${summary}`);

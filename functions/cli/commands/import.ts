@@ -60,6 +60,9 @@ export function registerImport(program: Command, io: CliIo): Command {
     });
 }
 
+/** store.timeout_ms's largest value. */
+const BULK_TIMEOUT_MS = 30_000;
+
 interface ImportCliOptions {
   json?: boolean;
   url?: string;
@@ -90,7 +93,13 @@ async function importInto(
   if (options.url !== undefined) {
     return importViaApi(apiClient(io, { url: options.url }), doc, importOptions);
   }
-  const local = await openLocalStore(loadCliConfig(io));
+  const config = loadCliConfig(io);
+  // A bulk run waits longer per call than a booting machine would (store.timeout_ms guards the
+  // boot path): a transaction of several nodes on a busy DynamoDB Local can take seconds.
+  const local = await openLocalStore({
+    ...config,
+    store: { ...config.store, timeout_ms: Math.max(config.store.timeout_ms, BULK_TIMEOUT_MS) },
+  });
   try {
     return await importRecords(local.store, doc, importOptions);
   } finally {

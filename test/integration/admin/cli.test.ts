@@ -236,9 +236,6 @@ nodes:
     const first = await run(["import", "--url", t.server.url, doc]);
     expect(first.code).toBe(1);
     expect(first.out.split("\n")).toEqual([
-      "skipped   images[0] (ik)",
-      "skipped   images[1] (ir)",
-      "skipped   nodes[0] (imported-1)",
       "failed    nodes[1] (imported-2)",
       "            macs.0: must be a MAC address such as 52:54:00:ab:cd:ef, 52-54-00-ab-cd-ef or 525400abcdef",
       "failed    nodes[2] (imported-3)",
