@@ -129,6 +129,21 @@ export async function importInto(
     }
   }
   await checkIdentities(target, valid(nodes));
+  // A `version` in the file is checked against the exact stored one (a listing may lack it).
+  const needExact = valid(nodes).filter(
+    (p) =>
+      p.checked.expectedVersion !== undefined &&
+      p.current !== undefined &&
+      !p.current.corrupt &&
+      p.current.listed === true,
+  );
+  if (needExact.length > 0) {
+    const exact = await target.readNodes(
+      needExact.map((p) => p.checked.value.id),
+      { exact: true },
+    );
+    for (const p of needExact) p.current = exact.get(p.checked.value.id);
+  }
   for (const p of valid(images)) checkVersion(p);
   for (const p of valid(nodes)) checkVersion(p);
   if (target.statesFixed) {
@@ -157,7 +172,7 @@ export async function importInto(
     else if (p.current.corrupt) result.outcome = "updated";
     else if (sameRecord(p.current.versioned.record, c.value)) {
       result.outcome = "unchanged";
-      result.version = p.current.versioned.version;
+      if (!p.current.listed) result.version = p.current.versioned.version;
     } else result.outcome = "updated";
   }
   const failed = all.filter((p) => p.result.outcome === "failed").length;

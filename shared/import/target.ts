@@ -18,7 +18,14 @@ import type { AdminStore, Versioned, WriteResult } from "../store/types.ts";
  */
 
 /** A stored record as read: `corrupt` when it exists but fails validation (it is replaced). */
-export type Current<T> = { versioned: Versioned<T>; corrupt?: false } | { corrupt: true };
+export type Current<T> =
+  | {
+      versioned: Versioned<T>;
+      corrupt?: false;
+      /** From a listing: the version is not known (0). readNodes with `exact` gets it. */
+      listed?: true;
+    }
+  | { corrupt: true };
 
 /** A write's result, or why it failed (field problems; `conflict` for a MAC/UUID held elsewhere). */
 export type WriteOutcome =
@@ -33,7 +40,11 @@ export interface PendingWrite<T> {
 
 export interface ImportTarget {
   readImages(ids: readonly string[]): Promise<Map<string, Current<Image>>>;
-  readNodes(ids: readonly string[]): Promise<Map<string, Current<Node>>>;
+  /** `exact`: versions wanted (a listing may leave them out). */
+  readNodes(
+    ids: readonly string[],
+    options?: { exact?: boolean },
+  ): Promise<Map<string, Current<Node>>>;
   /** Which node holds each MAC/UUID, by `${kind}:${value}`; free ones are absent. */
   claimOwners(identities: readonly Identity[]): Promise<Map<string, string>>;
   /** The admin API refuses state changes on replace (they go through actions). */

@@ -9,7 +9,7 @@ import {
   type PendingWrite,
   type WriteOutcome,
 } from "../../../shared/import/index.ts";
-import type { FieldProblem } from "../../../shared/model/index.ts";
+import type { FieldProblem, Node } from "../../../shared/model/index.ts";
 import { mapLimit } from "../../../shared/store/index.ts";
 import { type ApiClient, ApiFailure } from "./api-client.ts";
 
@@ -54,11 +54,40 @@ export function apiTarget(api: ApiClient): ImportTarget {
           onWritten(1);
         }
       });
+  const readEach = read<Node>("/v1/nodes");
+  // For a large file, every stored node through the listing (1,000 a request) instead of a GET
+  // per record and per MAC; it also answers who holds each MAC and UUID.
+  let listing: Node[] | undefined;
   return {
     statesFixed: true,
     readImages: read("/v1/images"),
-    readNodes: read("/v1/nodes"),
+    readNodes: async (ids, { exact = false } = {}) => {
+      if (exact || new Set(ids).size < LIST_FROM) return readEach(ids);
+      const all = await listAll(api);
+      if (all === undefined) return readEach(ids);
+      listing = all;
+      const wanted = new Set(ids);
+      const map = new Map<string, Current<Node>>();
+      for (const node of all) {
+        if (wanted.has(node.id))
+          map.set(node.id, { versioned: { record: node, version: 0 }, listed: true });
+      }
+      return map;
+    },
     claimOwners: async (identities) => {
+      if (listing !== undefined) {
+        const holders = new Map<string, string>();
+        for (const node of listing) {
+          for (const mac of node.macs) holders.set(`mac:${mac}`, node.id);
+          if (node.uuid !== undefined) holders.set(`uuid:${node.uuid}`, node.id);
+        }
+        const owners = new Map<string, string>();
+        for (const { kind, value } of identities) {
+          const owner = holders.get(`${kind}:${value}`);
+          if (owner !== undefined) owners.set(`${kind}:${value}`, owner);
+        }
+        return owners;
+      }
       const owners = new Map<string, string>();
       await mapLimit(identities, PARALLEL, async ({ kind, value }) => {
         const { body } = await api.request<{ items: { id: string }[] }>(
@@ -73,6 +102,23 @@ export function apiTarget(api: ApiClient): ImportTarget {
     writeImages: write("/v1/images"),
     writeNodes: write("/v1/nodes"),
   };
+}
+
+/** From this many records on, the listing is read instead of one GET per record. */
+const LIST_FROM = 100;
+
+/** Every stored node, or undefined when the listing cannot be read (a corrupt record in it). */
+async function listAll(api: ApiClient): Promise<Node[] | undefined> {
+  const all: Node[] = [];
+  try {
+    for await (const page of api.pages<Node>("/v1/nodes", new URLSearchParams({ limit: "1000" }))) {
+      all.push(...page);
+    }
+  } catch (error) {
+    if (error instanceof ApiFailure && error.status === 500) return undefined;
+    throw error;
+  }
+  return all;
 }
 
 async function readOne<T>(api: ApiClient, path: string): Promise<Current<T> | undefined> {

@@ -71,7 +71,7 @@ describe("swiftboot images", () => {
     const put = await run(["images", "put", images]);
     expect(put).toMatchObject({ code: 0, err: "" });
     expect(put.out).toMatch(
-      /^created {3}images\[0\] \(k1\) \(version 1\)\ncreated {3}images\[1\] \(r1\) \(version 1\)\n2 created, 0 updated, 0 unchanged, 0 failed in \d+\.\d s, \d+ writes\/s$/,
+      /^created {3}images\[0\] \(k1\) \(version 1\)\ncreated {3}images\[1\] \(r1\) \(version 1\)\n2 created, 0 updated, 0 unchanged, 0 failed in \d+\.\d s(, \d+ writes\/s)?$/,
     );
     const stdin = await run(
       ["images", "put", "-", "--json"],
@@ -212,6 +212,54 @@ describe("swiftboot nodes", () => {
     expect(down.code).toBe(1);
     expect(down.err).toBe(
       `swiftboot: cannot reach the admin API at http://127.0.0.1:${port}: ECONNREFUSED`,
+    );
+  });
+});
+
+describe("swiftboot nodes put, a large file", () => {
+  it("reads the stored nodes by listing, and still finds every change and conflict", async () => {
+    await run(
+      ["nodes", "put", "-"],
+      {},
+      JSON.stringify({
+        id: "holder",
+        name: "holder",
+        macs: ["52:54:00:b0:00:ff"],
+        state: "enroll",
+      }),
+    );
+    const nodes = Array.from({ length: 120 }, (_, i) => ({
+      id: `bulk-${i}`,
+      name: `bulk ${i}`,
+      macs: [`52:54:00:b0:00:${i.toString(16).padStart(2, "0")}`],
+      state: "enroll",
+    }));
+    const path = file("bulk.json", JSON.stringify({ nodes }));
+    const first = await run(["nodes", "put", path]);
+    expect(first.code).toBe(0);
+    expect(first.out.split("\n").at(-1)).toMatch(
+      /^120 created, 0 updated, 0 unchanged, 0 failed in /,
+    );
+    const again = await run(["nodes", "put", path]);
+    expect(again.out.split("\n").at(-1)).toMatch(
+      /^0 created, 0 updated, 120 unchanged, 0 failed in /,
+    );
+    expect((await t.store.getNodeVersioned("bulk-7"))?.version).toBe(1);
+    const changed = nodes.map((n, i) =>
+      i === 3 ? { ...n, name: "renamed" } : i === 5 ? { ...n, macs: ["52:54:00:b0:00:ff"] } : n,
+    );
+    const report = await run([
+      "nodes",
+      "put",
+      file("bulk2.json", JSON.stringify(changed)),
+      "--partial",
+    ]);
+    expect(report.out).toContain("updated   nodes[3] (renamed) (version 2)");
+    expect(report.out).toContain(
+      "failed    nodes[5] (bulk 5)\n            macs.0: MAC 52:54:00:b0:00:ff already belongs to node holder",
+    );
+    expect(report.out.split("\n").at(-1)).toMatch(
+      /^0 created, 1 updated, 118 unchanged, 1 failed in /,
     );
   });
 });
