@@ -4,7 +4,6 @@ import {
   IdentityConflictError,
   StoreError,
   StoreUnavailableError,
-  UnknownImageError,
   VersionMismatchError,
 } from "../store/errors.ts";
 import type { BulkNodeStore, BulkWriteResult, Identity } from "../store/index.ts";
@@ -71,9 +70,6 @@ export function storeProblems(node: Node | undefined, error: unknown): WriteOutc
   }
   if (error instanceof VersionMismatchError) {
     return { problems: [{ path: "version", message: `${error.message}: read it again` }] };
-  }
-  if (error instanceof UnknownImageError) {
-    return { problems: [{ path: "(record)", message: error.message }] };
   }
   return { problems: [{ path: "(record)", message: error.message }] };
 }
