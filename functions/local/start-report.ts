@@ -1,5 +1,5 @@
 import type { Config } from "../../shared/config/index.ts";
-import { configWarnings, imageWarnings } from "../../shared/config/warnings.ts";
+import { configWarnings, imageWarnings } from "../../shared/config/start-warnings.ts";
 import type { Logger } from "../../shared/log/index.ts";
 import type { Image } from "../../shared/model/index.ts";
 import type { AdminStore } from "../../shared/store/index.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { imageSchema } from "../model/index.ts";
 import { parseConfig } from "./index.ts";
-import { configWarnings, imageWarnings } from "./warnings.ts";
+import { configWarnings, imageWarnings } from "./start-warnings.ts";
 
 const CACHE = { SWIFTBOOT_ARTIFACTS_SIGNING_KEY: "0123456789abcdef-key" };
 const SWIFT = {
