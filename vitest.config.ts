@@ -19,6 +19,8 @@ export default defineConfig({
             "test/support/**/*.test.ts",
           ],
           environment: "node",
+          // Property tests run thousands of cases: room for a busy 2-core machine, no more.
+          testTimeout: 20_000,
         },
       },
       {

@@ -6,6 +6,7 @@
  */
 import { benchArtifacts } from "./artifacts.ts";
 import { benchBootScript } from "./boot-script.ts";
+import { benchBulkImport } from "./bulk-import.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchLoad } from "./load.ts";
 import type { BenchResult } from "./result.ts";
@@ -14,6 +15,7 @@ import { benchTempurl } from "./tempurl.ts";
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   artifacts: benchArtifacts,
   "boot-script": benchBootScript,
+  "bulk-import": benchBulkImport,
   "cold-start": benchColdStart,
   load: () => benchLoad(),
   tempurl: benchTempurl,

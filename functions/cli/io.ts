@@ -11,6 +11,10 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** AWS credentials for SigV4; default: the standard chain (environment, profiles, roles). */
   awsCredentials?: Credentials;
+  /** Standard error is a terminal: long runs show progress there. */
+  errIsTty?: boolean;
+  /** Writes to standard error without a newline (a progress line rewritten in place). */
+  errPartial?(text: string): void;
 }
 
 /** An expected failure: its message is printed alone, without a stack, and the exit code is 1. */
@@ -35,5 +39,7 @@ export function processIo(): CliIo {
       process.exitCode = code;
     },
     env: process.env,
+    errIsTty: process.stderr.isTTY === true,
+    errPartial: (text) => process.stderr.write(text),
   };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../../shared/config/index.ts";
 import { StoreError } from "../../shared/store/index.ts";
@@ -10,9 +11,16 @@ import { registerTempurl } from "./commands/tempurl.ts";
 import { registerToken } from "./commands/token.ts";
 import { CliFailure, type CliIo, processIo } from "./io.ts";
 
+/** The version in package.json, for `swiftboot --version`. */
+function packageVersion(): string {
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
+
 export function buildProgram(io: CliIo): Command {
   const program = new Command("swiftboot")
     .description("swiftboot: iPXE boot scripts with Swift temp URLs or signed artifact URLs")
+    .version(packageVersion(), "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out(s.trimEnd()),

@@ -9,12 +9,8 @@
 import type { ExecutionContext } from "@cloudflare/workers-types";
 import type { Hono } from "hono";
 import { createR2Cache } from "../../shared/cache/adapters/r2.ts";
-import {
-  ConfigError,
-  parseConfig,
-  plainHttpWarnings,
-  secretsOf,
-} from "../../shared/config/index.ts";
+import { ConfigError, parseConfig, secretsOf } from "../../shared/config/index.ts";
+import { configWarnings } from "../../shared/config/start-warnings.ts";
 import { createApp } from "../../shared/http/app.ts";
 import type { AppEnv } from "../../shared/http/types.ts";
 import { createJsonLogger } from "../../shared/log/index.ts";
@@ -32,8 +28,7 @@ function build(env: WorkerEnv): Hono<AppEnv> {
     ...(credentials === undefined ? {} : { credentials }),
   });
   const logger = createJsonLogger({ level: config.log.level, secrets: secretsOf(config) });
-  for (const warning of plainHttpWarnings(config))
-    logger.warn("stock iPXE cannot boot", { warning });
+  for (const warning of configWarnings(config)) logger.warn("configuration warning", { warning });
   return createApp({
     config,
     store,

@@ -4,13 +4,7 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type FsCache, openFsCache } from "../../shared/cache/adapters/fs.ts";
-import {
-  CONFIG_FILE_ENV,
-  type Config,
-  ConfigError,
-  plainHttpWarnings,
-  secretsOf,
-} from "../../shared/config/index.ts";
+import { CONFIG_FILE_ENV, type Config, ConfigError, secretsOf } from "../../shared/config/index.ts";
 import { createApp } from "../../shared/http/index.ts";
 import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/index.ts";
 import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
@@ -20,6 +14,12 @@ import { demoArtifactResponse, withDemoOrigins } from "./demo-artifacts.ts";
 import { removeFillLeftovers } from "./fill-leftovers.ts";
 import { FsFillLock, localLockDir } from "./fs-fill-lock.ts";
 import { restartOnlyChanges, watchConfigFile, withBoundOptions } from "./reload.ts";
+import {
+  listenFailure,
+  publicUrlLines,
+  startConfigWarnings,
+  startImageWarnings,
+} from "./start-report.ts";
 import { openLocalStore } from "./store.ts";
 
 /**
@@ -53,8 +53,10 @@ export async function main(): Promise<void> {
   }
   let secrets = secretsOf(config);
   const logger = createJsonLogger({ level: config.log.level, secrets });
+  startConfigWarnings(config, logger);
   const local = await openLocalStore(config, { share: true });
   if (local.origin === "started") await loadDemoOnce(config, local.store, logger);
+  await startImageWarnings(config, local.store, logger);
 
   // Cache mode: artifacts are cached under the data directory (see docs/artifacts.md).
   const cacheDir = join(config.local.data_dir, "cache");
@@ -108,10 +110,19 @@ export async function main(): Promise<void> {
     hostname: config.server.host,
     port: config.server.port,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+  } catch (error) {
+    const why = listenFailure(error, config);
+    if (why === undefined) throw error;
+    console.error(`swiftboot: ${why}`);
+    stopWatching();
+    await local.close();
+    process.exit(2);
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
   const url = `http://${host}:${port}`;
@@ -121,14 +132,13 @@ export async function main(): Promise<void> {
     ...(cache === undefined ? {} : { cache: cacheDir }),
     store: local.origin === "configured" ? local.endpoint : `DynamoDB Local (${local.endpoint})`,
   });
-  for (const warning of plainHttpWarnings(config))
-    logger.warn("stock iPXE cannot boot", { warning });
   const mac = DEMO_NODE_MAC.replaceAll(":", "-");
   console.error(
     [
       "",
       `swiftboot is serving iPXE scripts on ${url}`,
-      `  chain URL for iPXE:  ${url}/boot.ipxe`,
+      `  chain URL for iPXE:  ${config.ipxe.public_url ?? url}/boot.ipxe`,
+      ...publicUrlLines(config, url),
       `  try it:              curl -s ${url}/boot/${mac}.ipxe`,
       ...adminHint(config, url),
       "  stop with Ctrl-C",
@@ -170,10 +180,10 @@ function expireCachePeriodically(cache: FsCache, days: number, logger: Logger): 
 /** The admin API is served on this server when tokens are configured (docs/admin-api.md). */
 function adminHint(config: Config, url: string): string[] {
   if (config.admin.tokens !== undefined) {
-    return [`  admin API:           ${url}/v1 (SWIFTBOOT_API_URL=${url} swiftboot nodes list)`];
+    return [`  admin API:           ${url}/v1 (SWIFTBOOT_API_URL=${url} npx swiftboot nodes list)`];
   }
   return [
-    "  admin API:           off; `swiftboot token` makes a token and the SWIFTBOOT_ADMIN_TOKENS",
+    "  admin API:           off; `npx swiftboot token` makes a token and the SWIFTBOOT_ADMIN_TOKENS",
     "                       entry that turns it on (docs/admin-api.md)",
   ];
 }

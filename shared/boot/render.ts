@@ -39,7 +39,9 @@ export function renderBootScript(
   const ramdiskUrl = ScriptToken.url(urls.ramdisk, `ramdisk URL (image ${plan.ramdisk.id})`);
   const kernelArgs = checkedKernelArgs(plan.kernelArgs);
   // The retry count lives in the re-chain URL, so the server decides when retrying stops.
-  const canRetry = identity.attempt < settings.retries;
+  // An `attempt` beyond the retries (a hand-made or stale URL) is the last attempt, not "7 of 4".
+  const attempt = Math.min(identity.attempt, settings.retries);
+  const canRetry = attempt < settings.retries;
   const chainUrl = canRetry ? retryChainUrl(ctx) : undefined;
   const onFailure = ["goto", canRetry ? "retry" : "fail"] as const;
   const timeout = settings.timeoutOptions;
@@ -49,7 +51,7 @@ export function renderBootScript(
   const script = new IpxeScript()
     .echo(
       `swiftboot: ${PURPOSE_TEXT[plan.purpose]} boot of node ${label}: kernel ${plan.kernel.name}, ` +
-        `ramdisk ${plan.ramdisk.name} (attempt ${identity.attempt + 1} of ${attempts})`,
+        `ramdisk ${plan.ramdisk.name} (attempt ${attempt + 1} of ${attempts})`,
     )
     .line(["imgfree"])
     .line(
@@ -71,7 +73,7 @@ export function renderBootScript(
       .label("retry")
       .echo(
         `swiftboot: download or boot failed, fetching fresh URLs in ${settings.retryDelay} s ` +
-          `(attempt ${identity.attempt + 2} of ${attempts})`,
+          `(attempt ${attempt + 2} of ${attempts})`,
       )
       .line(["sleep", settings.retryDelay])
       .line(["chain", "--autofree", "--replace", ...timeout, chainUrl], ["goto", "fail"]);

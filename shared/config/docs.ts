@@ -44,6 +44,11 @@ export function renderConfigReference(): string {
     "- `ipxe.use_swift = false` requires `artifacts.signing_key` (`npm start` generates one).",
     "- `front.key_pair_id` and `front.private_key` are set together or not at all.",
     "",
+    "Warnings at start (`npm start` prints them; nothing is refused): `ipxe.timeout_ms` from 1 to",
+    "999, an https `ipxe.public_url`, a `swift.temp_url_key` under 16 characters, and in cache",
+    "mode an image with no `origin` that Swift is not configured to fill. Each is described next",
+    "to its option below.",
+    "",
   ];
   for (const [group, schema] of Object.entries(groups) as [
     keyof typeof groups,

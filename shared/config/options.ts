@@ -113,13 +113,22 @@ export function url(description: string, defaultNote = "(unset)") {
   );
 }
 
-export function secret(description: string) {
+/** A secret of at least `minLength` characters (16 by default: keys swiftboot itself signs with). */
+export function secret(description: string, minLength = 16) {
+  const message =
+    minLength === 1 ? "expected a non-empty key" : `expected at least ${minLength} characters`;
   return withMeta(
     preprocess(
       (v) => (v === "" ? undefined : v),
-      z.optional(z.string().check(z.minLength(16, "expected at least 16 characters"))),
+      z.optional(z.string().check(z.minLength(minLength, message))),
     ),
-    { type: "secret string", default: "(unset)", description, secret: true },
+    {
+      type:
+        minLength === 1 ? "secret string (non-empty)" : `secret string (${minLength}+ characters)`,
+      default: "(unset)",
+      description,
+      secret: true,
+    },
   );
 }
 

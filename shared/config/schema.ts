@@ -12,7 +12,7 @@ export const groups = {
       "true: kernel and ramdisk URLs are OpenStack Swift temporary URLs minted per request and nothing is cached; false: they point at swiftboot's own signed artifact route, served from the bucket-backed cache.",
     ),
     public_url: url(
-      "Base URL machines use to reach swiftboot (e.g. `http://boot.example:8080`). Must be plain http for stock iPXE builds.",
+      "Base URL machines use to reach swiftboot (e.g. `http://boot.example:8080`), shown in the start banner. Use plain http: stock iPXE builds have no TLS, so an https URL gets a warning at start.",
       "(derived from each request's Host)",
     ),
     retries: int(
@@ -26,7 +26,7 @@ export const groups = {
       0,
       0,
       3_600_000,
-      "Per-download timeout passed to iPXE's `--timeout`, in milliseconds; 0 means none.",
+      "Per-download timeout passed to iPXE's `--timeout`, in milliseconds; 0 means none. A value from 1 to 999 gets a warning at start: Ironic's `ipxe_timeout` is in seconds, so its 60 is 60000 here.",
     ),
     fail_action: oneOf(
       ["exit", "reboot", "shell"] as const,
@@ -48,7 +48,8 @@ export const groups = {
       "expected a container name without / or spaces",
     ),
     temp_url_key: secret(
-      "Temp URL key (`X-Account-Meta-Temp-URL-Key` or the container's). Required when `ipxe.use_swift` is true; with it false, lets the artifact cache fill images that have no `origin` from their Swift object. Never logged.",
+      "Temp URL key (`X-Account-Meta-Temp-URL-Key` or the container's). Required when `ipxe.use_swift` is true; with it false, lets the artifact cache fill images that have no `origin` from their Swift object. Any non-empty key is accepted, since Swift and Ironic set no minimum and you use the key your account already has; one shorter than 16 characters gets a warning at start (easier to guess). Never logged.",
+      1,
     ),
     temp_url_duration: int(
       300,
@@ -162,8 +163,16 @@ export const groups = {
     ),
   }),
   server: z.strictObject({
-    host: str("127.0.0.1", "Address the local server listens on."),
-    port: int(8080, 0, 65_535, "Port the local server listens on (0 picks a free one)."),
+    host: str(
+      "127.0.0.1",
+      "Address the local server listens on. The default accepts only this machine: set `0.0.0.0` (all addresses) or one of its addresses for machines on the network to boot from it.",
+    ),
+    port: int(
+      8080,
+      0,
+      65_535,
+      "Port the local server listens on (0 picks a free one). If another program has it, `npm start` stops and says so: pick another.",
+    ),
   }),
   local: z.strictObject({
     data_dir: str(

@@ -23,7 +23,23 @@ export function composeApp(deps: AppDeps, groups: readonly RouteGroup[]): Hono<A
     const routes = group(routeDeps);
     if (routes !== undefined) app.route("/", routes);
   }
-  app.notFound((c) => c.text("not found\n", 404, { "Cache-Control": "no-store" }));
+  app.notFound((c) =>
+    // Under /v1 (the admin API's and artifacts' prefix) clients expect problem+json.
+    c.req.path.startsWith("/v1/") || c.req.path === "/v1"
+      ? new Response(
+          JSON.stringify({
+            type: "urn:swiftboot:problem:not-found",
+            title: "Not found",
+            status: 404,
+            detail: `no route ${c.req.path.slice(0, 200)}`,
+          }),
+          {
+            status: 404,
+            headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
+          },
+        )
+      : c.text("not found\n", 404, { "Cache-Control": "no-store" }),
+  );
   app.onError((error, c) => {
     c.get("logFields").error =
       error instanceof Error ? `${error.name}: ${error.message}` : String(error);

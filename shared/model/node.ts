@@ -45,6 +45,19 @@ export const kernelArgsSchema = z.string().check(
   }),
 );
 
+/** MACs no NIC has: they would match the wrong machine, or every machine, at boot. */
+const NOT_A_NIC_MAC: Record<string, string> = {
+  "00:00:00:00:00:00":
+    "is the all-zero MAC, which NICs without a real address report; not a machine's",
+  "ff:ff:ff:ff:ff:ff": "is the broadcast address, not a machine's MAC",
+};
+
+/** SMBIOS UUIDs that firmware without a real one reports (the boot route ignores them too). */
+export const PLACEHOLDER_UUIDS: ReadonlySet<string> = new Set([
+  "00000000-0000-0000-0000-000000000000",
+  "ffffffff-ffff-ffff-ffff-ffffffffffff",
+]);
+
 /** Images used instead of the node's defaults when the booting firmware reports this arch. */
 export const archImagesSchema = z.strictObject({
   deploy: z.optional(kernelRamdiskSchema),
@@ -78,7 +91,19 @@ export const nodeSchema = z
           ctx.addIssue({ code: "custom", path: ["macs", i], message: `duplicate MAC ${mac}` });
         }
         seen.add(mac);
+        const shared = NOT_A_NIC_MAC[mac];
+        if (shared !== undefined) {
+          ctx.addIssue({ code: "custom", path: ["macs", i], message: shared });
+        }
       });
+      if (node.uuid !== undefined && PLACEHOLDER_UUIDS.has(node.uuid)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["uuid"],
+          message:
+            "is a placeholder that firmware without a real UUID reports (many machines share it); leave uuid out",
+        });
+      }
       if (node.instance?.boot === "netboot" && (!node.instance.kernel || !node.instance.ramdisk)) {
         ctx.addIssue({
           code: "custom",

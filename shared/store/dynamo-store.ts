@@ -7,6 +7,12 @@ import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } fro
 import { createStoreContext, type StoreContext } from "./context.ts";
 import { deleteImage, putImage } from "./image-writes.ts";
 import { listImages, listNodes } from "./listing.ts";
+import {
+  type BulkNodeStore,
+  batchClaimOwners,
+  batchReadNodes,
+  writeNodesBulk,
+} from "./node-bulk.ts";
 import { deleteNode, putNode } from "./node-writes.ts";
 import { getImage, getImageVersioned, getNode, getNodeVersioned } from "./strict-reads.ts";
 import type { AdminStore } from "./types.ts";
@@ -15,6 +21,8 @@ export interface DynamoStore extends AdminStore {
   /** The underlying client, e.g. for ensureTable(). */
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  /** Batched reads and multi-node transactions for `swiftboot import` (node-bulk.ts). */
+  readonly bulk: BulkNodeStore;
 }
 
 /**
@@ -27,6 +35,11 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
   return {
     client,
     tableName: options.table,
+    bulk: {
+      readNodes: (ids) => batchReadNodes(ctx, ids),
+      claimOwners: (identities) => batchClaimOwners(ctx, identities),
+      writeNodes: (entries, onWritten) => writeNodesBulk(ctx, entries, onWritten),
+    },
     findNodeByMac: (mac) => findNodeBy(ctx, "mac", normalizeMac(mac)),
     findNodeByUuid: (uuid) => findNodeBy(ctx, "uuid", normalizeUuid(uuid)),
     getImages: (ids) => batchGetImages(ctx, ids),

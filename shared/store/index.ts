@@ -6,5 +6,8 @@ export type { DynamoStore } from "./dynamo-store.ts";
 export { createDynamoStore } from "./dynamo-store.ts";
 export { ensureTable } from "./ensure-table.ts";
 export * from "./errors.ts";
+export type { BulkNode, BulkNodeStore, BulkNodeWrite, BulkWriteResult } from "./node-bulk.ts";
+export { mapLimit } from "./node-bulk.ts";
+export type { Identity } from "./node-transaction.ts";
 export { TTL_ATTRIBUTE } from "./table.ts";
 export type * from "./types.ts";

@@ -10,7 +10,9 @@ import { VersionMismatchError } from "./errors.ts";
 import {
   type Identity,
   identityKey,
+  type Plan,
   runNodeTransaction,
+  type Skips,
   type Step,
   type TransactItem,
   toItem,
@@ -27,7 +29,9 @@ import { imageBump, usageDelete, usagePut } from "./usage.ts";
  * orphaned or take one another node holds.
  */
 
-function identitiesOf(node: { macs: string[]; uuid?: string | undefined } | undefined): Identity[] {
+export function identitiesOf(
+  node: { macs: string[]; uuid?: string | undefined } | undefined,
+): Identity[] {
   if (node === undefined) return [];
   const ids: Identity[] = node.macs.map((value) => ({ kind: "mac", value }));
   if (node.uuid !== undefined) ids.push({ kind: "uuid", value: node.uuid });
@@ -103,6 +107,54 @@ export function checkExpected(
   if ((actual ?? 0) !== expected) throw new VersionMismatchError(key, expected, actual);
 }
 
+/**
+ * The transaction that writes `input` over `current` (node, claims, releases, usage, image
+ * bumps), with what each item does. putNode runs it alone; bulk writes (node-bulk.ts) run
+ * several nodes' plans as one transaction.
+ */
+export function nodeWritePlan(
+  ctx: StoreContext,
+  node: Node,
+  current: NodeBeforeWrite | undefined,
+  skips: Skips,
+  expectedVersion: number | undefined,
+): Plan<WriteResult> {
+  checkExpected(nodeKey(node.id), expectedVersion, current);
+  const wanted = identitiesOf(node);
+  const keep = new Set(wanted.map(identityKey));
+  const released = identitiesOf(current).filter(
+    (old) => !keep.has(identityKey(old)) && !skips.releases.has(identityKey(old)),
+  );
+  const images = imageIdsOf(node);
+  const before = new Set(current?.images ?? []);
+  const started = images.filter((i) => !before.has(i) && !skips.images.has(i));
+  const dropped = [...before].filter((i) => !images.includes(i));
+  const version = (current?.version ?? 0) + 1;
+  const nodePut = ctx.node
+    .build(PutTransaction)
+    .item({ ...node, version })
+    .options({
+      condition: current === undefined ? { attr: "id", exists: false } : unchanged(current),
+    });
+  const steps: Step[] = [
+    { step: "node" },
+    ...wanted.map((w): Step => ({ step: "claim", id: w })),
+    ...released.map((r): Step => ({ step: "release", id: r })),
+    ...images.map((): Step => ({ step: "usage" })),
+    ...dropped.map((): Step => ({ step: "usage" })),
+    ...started.map((imageId): Step => ({ step: "image", imageId })),
+  ];
+  const items = [
+    toItem(nodePut),
+    ...wanted.map((w) => claimPut(ctx, node.id, w)),
+    ...released.map((r) => claimRelease(ctx, node.id, r)),
+    ...images.map((i) => usagePut(ctx, i, node.id)),
+    ...dropped.map((i) => usageDelete(ctx, i, node.id)),
+    ...started.map((i) => imageBump(ctx, i)),
+  ];
+  return { steps, items, result: { version, created: current === undefined } };
+}
+
 export async function putNode(
   ctx: StoreContext,
   input: Node,
@@ -112,42 +164,7 @@ export async function putNode(
   const written = await runNodeTransaction(
     ctx,
     node.id,
-    (current, skips) => {
-      checkExpected(nodeKey(node.id), options.expectedVersion, current);
-      const wanted = identitiesOf(node);
-      const keep = new Set(wanted.map(identityKey));
-      const released = identitiesOf(current).filter(
-        (old) => !keep.has(identityKey(old)) && !skips.releases.has(identityKey(old)),
-      );
-      const images = imageIdsOf(node);
-      const before = new Set(current?.images ?? []);
-      const started = images.filter((i) => !before.has(i) && !skips.images.has(i));
-      const dropped = [...before].filter((i) => !images.includes(i));
-      const version = (current?.version ?? 0) + 1;
-      const nodePut = ctx.node
-        .build(PutTransaction)
-        .item({ ...node, version })
-        .options({
-          condition: current === undefined ? { attr: "id", exists: false } : unchanged(current),
-        });
-      const steps: Step[] = [
-        { step: "node" },
-        ...wanted.map((w): Step => ({ step: "claim", id: w })),
-        ...released.map((r): Step => ({ step: "release", id: r })),
-        ...images.map((): Step => ({ step: "usage" })),
-        ...dropped.map((): Step => ({ step: "usage" })),
-        ...started.map((imageId): Step => ({ step: "image", imageId })),
-      ];
-      const items = [
-        toItem(nodePut),
-        ...wanted.map((w) => claimPut(ctx, node.id, w)),
-        ...released.map((r) => claimRelease(ctx, node.id, r)),
-        ...images.map((i) => usagePut(ctx, i, node.id)),
-        ...dropped.map((i) => usageDelete(ctx, i, node.id)),
-        ...started.map((i) => imageBump(ctx, i)),
-      ];
-      return { steps, items, result: { version, created: current === undefined } };
-    },
+    (current, skips) => nodeWritePlan(ctx, node, current, skips, options.expectedVersion),
     { requireImages: options.requireImages === true },
   );
   return written as WriteResult;

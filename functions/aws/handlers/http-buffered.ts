@@ -5,12 +5,8 @@ import type {
 } from "aws-lambda";
 import type { Context, Hono } from "hono";
 import { handle, type LambdaEvent } from "hono/aws-lambda";
-import {
-  type Config,
-  ConfigError,
-  plainHttpWarnings,
-  secretsOf,
-} from "../../../shared/config/index.ts";
+import { type Config, ConfigError, secretsOf } from "../../../shared/config/index.ts";
+import { configWarnings } from "../../../shared/config/start-warnings.ts";
 import type { Logger } from "../../../shared/log/index.ts";
 import { lambdaEnvironmentApp } from "../environment/app.ts";
 import { lambdaConfig } from "../environment/config.ts";
@@ -47,8 +43,7 @@ export async function buildApp(
     fn,
     requestId: () => currentRequestId,
   });
-  for (const warning of plainHttpWarnings(config))
-    logger.warn("stock iPXE cannot boot", { warning });
+  for (const warning of configWarnings(config)) logger.warn("configuration warning", { warning });
   return build({ config, logger, clientAddress: sourceIp });
 }
 

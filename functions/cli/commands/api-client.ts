@@ -166,11 +166,3 @@ export function recordsIn(document: unknown, key: "images" | "nodes"): unknown[]
   if (typeof document === "object" && document !== null) return [document];
   throw new CliFailure(`expected a ${key.slice(0, -1)}, a list of them, or { ${key}: [...] }`);
 }
-
-/** `id` of a record about to be sent, for the URL; the API validates the rest. */
-export function idOf(record: unknown, index: number): string {
-  const id = (record as { id?: unknown } | null)?.id;
-  if (typeof id !== "string" || id === "")
-    throw new CliFailure(`record ${index}: id: must be a string`);
-  return id;
-}

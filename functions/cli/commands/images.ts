@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Image } from "../../../shared/model/index.ts";
 import type { CliIo } from "../io.ts";
 import { type ApiOptions, apiClient, formatTable, withApiOptions } from "./api-client.ts";
-import { printResource, putResources } from "./resource-file.ts";
+import { type PutOptions, printResource, putResources } from "./resource-file.ts";
 
 /**
  * `swiftboot images put|get|list|delete`: images through the admin API. Tables for people,
@@ -19,8 +19,10 @@ export function registerImages(program: Command, io: CliIo): Command {
       .description(
         "Create or replace images from a YAML/JSON file: one, a list, or { images: [...] }.",
       )
-      .argument("<file>", "file; - reads standard input"),
-  ).action((file: string, options: ApiOptions) => putResources(io, options, file, "images"));
+      .argument("<file>", "file; - reads standard input")
+      .option("--dry-run", "check the file and list what would be created, updated or unchanged")
+      .option("--partial", "write the valid records even when others are invalid"),
+  ).action((file: string, options: PutOptions) => putResources(io, options, file, "images"));
 
   withApiOptions(images.command("get").description("Print one image.").argument("<id>")).action(
     (id: string, options: ApiOptions) => printResource(io, options, "images", id),

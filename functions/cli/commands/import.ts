@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import {
   type ImportDocument,
   ImportDocumentError,
+  type ImportReport,
   importRecords,
   parseImportDocument,
 } from "../../../shared/import/index.ts";
@@ -10,21 +11,32 @@ import { openLocalStore } from "../../local/store.ts";
 import { CliFailure, type CliIo, loadCliConfig } from "../io.ts";
 import { apiClient } from "./api-client.ts";
 import { importViaApi } from "./api-import.ts";
+import { printReport, progressLine } from "./bulk-report.ts";
 
 /**
  * `swiftboot import FILE`: images and nodes from YAML or JSON into the store the `SWIFTBOOT_*`
  * variables name, or with `--url` through that admin API (token: SWIFTBOOT_API_TOKEN).
- * Idempotent; each node is one transaction, so a failed node changes nothing.
+ * The whole file is checked first; nothing is written when any record has a problem (unless
+ * `--partial`). Idempotent: unchanged records are not written again.
  */
 export function registerImport(program: Command, io: CliIo): Command {
   return program
     .command("import")
-    .description("Load images and nodes from a YAML or JSON file into the store (idempotent).")
+    .description(
+      "Load images and nodes from a YAML or JSON file into the store. The whole file is checked first: nothing is written if any record is invalid.",
+    )
     .argument("<file>", "YAML (.yaml/.yml) or JSON (.json) file; - reads standard input")
     .option("--json", "print the report as JSON")
     .option("--url <url>", "import through the admin API at this URL instead of into the store")
-    .action(async (file: string, options: { json?: boolean; url?: string }) => {
-      const text = file === "-" ? await io.readStdin() : await readFile(file, "utf8");
+    .option("--dry-run", "check the file and list what would be created, updated or unchanged")
+    .option("--partial", "write the valid records even when others are invalid")
+    .action(async (file: string, options: ImportCliOptions) => {
+      let text: string;
+      try {
+        text = file === "-" ? await io.readStdin() : await readFile(file, "utf8");
+      } catch (error) {
+        throw new CliFailure(`cannot read ${file}: ${readError(error)}`);
+      }
       const format = /\.json$/i.test(file) ? "json" : "yaml";
       let doc: ReturnType<typeof parseImportDocument>;
       try {
@@ -33,27 +45,63 @@ export function registerImport(program: Command, io: CliIo): Command {
         if (error instanceof ImportDocumentError) throw new CliFailure(`${file}: ${error.message}`);
         throw error;
       }
-      const report = await importInto(io, doc, options.url);
-      if (options.json) {
-        io.out(JSON.stringify(report, null, 2));
-      } else {
-        for (const r of report.records) {
-          io.out(`${r.outcome.padEnd(9)} ${r.error ?? r.record}`);
-        }
-        const c = report.counts;
-        io.out(
-          `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.failed} failed`,
-        );
+      const started = performance.now();
+      const progress = progressLine(io);
+      let report: ImportReport;
+      try {
+        report = await importInto(io, doc, options, progress.onProgress);
+      } finally {
+        progress.done();
       }
-      if (report.counts.failed > 0) io.setExitCode(1);
+      printReport(io, report, {
+        ...(options.json ? { json: true } : {}),
+        seconds: (performance.now() - started) / 1000,
+      });
     });
 }
 
-async function importInto(io: CliIo, doc: ImportDocument, url: string | undefined) {
-  if (url !== undefined) return importViaApi(apiClient(io, { url }), doc);
-  const local = await openLocalStore(loadCliConfig(io));
+/** store.timeout_ms's largest value. */
+const BULK_TIMEOUT_MS = 30_000;
+
+interface ImportCliOptions {
+  json?: boolean;
+  url?: string;
+  dryRun?: boolean;
+  partial?: boolean;
+}
+
+/** `ENOENT` as words a person reads. */
+export function readError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES") return "permission denied";
+  if (code === "EISDIR") return "it is a directory";
+  return code ?? String(error);
+}
+
+async function importInto(
+  io: CliIo,
+  doc: ImportDocument,
+  options: ImportCliOptions,
+  onProgress: (done: number, total: number) => void,
+): Promise<ImportReport> {
+  const importOptions = {
+    ...(options.dryRun ? { dryRun: true } : {}),
+    ...(options.partial ? { partial: true } : {}),
+    onProgress,
+  };
+  if (options.url !== undefined) {
+    return importViaApi(apiClient(io, { url: options.url }), doc, importOptions);
+  }
+  const config = loadCliConfig(io);
+  // A bulk run waits longer per call than a booting machine would (store.timeout_ms guards the
+  // boot path): a transaction of several nodes on a busy DynamoDB Local can take seconds.
+  const local = await openLocalStore({
+    ...config,
+    store: { ...config.store, timeout_ms: Math.max(config.store.timeout_ms, BULK_TIMEOUT_MS) },
+  });
   try {
-    return await importRecords(local.store, doc);
+    return await importRecords(local.store, doc, importOptions);
   } finally {
     await local.close();
   }

@@ -3,7 +3,7 @@ import type { Node } from "../../../shared/model/index.ts";
 import type { BootRecord } from "../../../shared/store/index.ts";
 import type { CliIo } from "../io.ts";
 import { type ApiOptions, apiClient, formatTable, withApiOptions } from "./api-client.ts";
-import { printResource, putResources } from "./resource-file.ts";
+import { type PutOptions, printResource, putResources } from "./resource-file.ts";
 
 const path = (id: string) => `/v1/nodes/${encodeURIComponent(id)}`;
 
@@ -22,8 +22,10 @@ export function registerNodes(program: Command, io: CliIo): Command {
       .description(
         "Create or replace nodes from a YAML/JSON file: one, a list, or { nodes: [...] }. States change only with set-state.",
       )
-      .argument("<file>", "file; - reads standard input"),
-  ).action((file: string, options: ApiOptions) => putResources(io, options, file, "nodes"));
+      .argument("<file>", "file; - reads standard input")
+      .option("--dry-run", "check the file and list what would be created, updated or unchanged")
+      .option("--partial", "write the valid records even when others are invalid"),
+  ).action((file: string, options: PutOptions) => putResources(io, options, file, "nodes"));
 
   withApiOptions(nodes.command("get").description("Print one node.").argument("<id>")).action(
     (id: string, options: ApiOptions) => printResource(io, options, "nodes", id),

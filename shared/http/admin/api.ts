@@ -82,14 +82,22 @@ export function adminApi({ config, store, authenticate }: AdminApiDeps): OpenAPI
     scheme: "bearer",
     description: "A token from `swiftboot token`; GET needs scope read or admin, writes admin.",
   });
-  app.doc31("/openapi.json", {
+  app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: {
       title: "swiftboot admin API",
       version: "1",
       description:
         "Images, nodes, provision state actions and boot history. Errors are RFC 9457 problem+json.",
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
     },
-  });
+    // The server the document was fetched from (or ipxe.public_url): paths start with /v1.
+    servers: [
+      {
+        url: config.ipxe.public_url ?? new URL(c.req.url).origin,
+        description: "this swiftboot",
+      },
+    ],
+  }));
   return app;
 }

@@ -1,10 +1,13 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { sameRecord } from "../../import/same-record.ts";
+import { CorruptRecordError } from "../../store/errors.ts";
 import { imageKey } from "../../store/records.ts";
 import type { AdminStore } from "../../store/types.ts";
 import { ProblemError, validationProblem } from "../problem.ts";
 import type { AppEnv } from "../types.ts";
 import { etagOf, expectedVersion, parseIfMatch } from "./etag.ts";
 import {
+  BODY_PROBLEMS,
   COMMON_PROBLEMS,
   CONFLICT,
   IdParams,
@@ -22,6 +25,7 @@ import {
 const tags = ["images"];
 
 const putImage = createRoute({
+  operationId: "putImage",
   method: "put",
   path: "/images/{id}",
   tags,
@@ -36,11 +40,13 @@ const putImage = createRoute({
     200: jsonWithEtag(ImageSchema, "Replaced."),
     201: jsonWithEtag(ImageSchema, "Created."),
     ...COMMON_PROBLEMS,
+    ...BODY_PROBLEMS,
     ...PRECONDITION,
   },
 });
 
 const getImage = createRoute({
+  operationId: "getImage",
   method: "get",
   path: "/images/{id}",
   tags,
@@ -51,6 +57,7 @@ const getImage = createRoute({
 });
 
 const listImages = createRoute({
+  operationId: "listImages",
   method: "get",
   path: "/images",
   tags,
@@ -61,6 +68,7 @@ const listImages = createRoute({
 });
 
 const deleteImage = createRoute({
+  operationId: "deleteImage",
   method: "delete",
   path: "/images/{id}",
   tags,
@@ -78,6 +86,16 @@ const deleteImage = createRoute({
 
 const notFound = (id: string) => new ProblemError("not-found", `no image ${id}`);
 
+/** The stored image; a corrupt one reads as absent here, so PUT can replace (repair) it. */
+async function currentImage(store: AdminStore, id: string) {
+  try {
+    return await store.getImageVersioned(id);
+  } catch (error) {
+    if (error instanceof CorruptRecordError) return undefined;
+    throw error;
+  }
+}
+
 export function registerImageRoutes(app: OpenAPIHono<AppEnv>, store: AdminStore): void {
   app.openapi(putImage, async (c) => {
     const { id } = c.req.valid("param");
@@ -86,14 +104,18 @@ export function registerImageRoutes(app: OpenAPIHono<AppEnv>, store: AdminStore)
       throw validationProblem([{ path: "id", message: `must be ${id}, the id in the path` }]);
     }
     const ifMatch = parseIfMatch(c.req.valid("header")["if-match"]);
-    // `*` needs a read; a version or nothing goes straight to the conditional write.
-    const expected =
-      ifMatch === "*"
-        ? expectedVersion(imageKey(id), ifMatch, await store.getImageVersioned(id))
-        : ifMatch;
-    const written = await store.writeImage(image, {
-      ...(expected === undefined ? {} : { expectedVersion: expected }),
-    });
+    const current = await currentImage(store, id);
+    // The same record again: nothing to write, and the version (the ETag) stays.
+    const same =
+      current !== undefined && sameRecord(current.record, image)
+        ? { version: expectedVersion(imageKey(id), ifMatch, current), created: false }
+        : undefined;
+    const expected = ifMatch === "*" ? expectedVersion(imageKey(id), ifMatch, current) : ifMatch;
+    const written =
+      same ??
+      (await store.writeImage(image, {
+        ...(expected === undefined ? {} : { expectedVersion: expected }),
+      }));
     c.header("ETag", etagOf(written.version));
     if (written.created) {
       c.header("Location", `/v1/images/${id}`);

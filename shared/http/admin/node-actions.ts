@@ -24,6 +24,7 @@ import {
 const tags = ["nodes"];
 
 const runAction = createRoute({
+  operationId: "runNodeAction",
   method: "post",
   path: "/nodes/{id}/actions/{action}",
   tags,
@@ -42,6 +43,7 @@ const runAction = createRoute({
 });
 
 const listBoots = createRoute({
+  operationId: "listNodeBoots",
   method: "get",
   path: "/nodes/{id}/boots",
   tags,

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { sameRecord } from "../../import/same-record.ts";
 import { type Node, nodeSchema, normalizeMac, normalizeUuid } from "../../model/index.ts";
 import { CorruptRecordError } from "../../store/errors.ts";
 import { nodeKey } from "../../store/records.ts";
@@ -9,6 +10,7 @@ import { etagOf, expectedVersion, parseIfMatch, readCheckWrite } from "./etag.ts
 import { applyMergePatch } from "./merge-patch.ts";
 import { checkImagesExist, stateChangeProblem } from "./node-checks.ts";
 import {
+  BODY_PROBLEMS,
   COMMON_PROBLEMS,
   CONFLICT,
   IdParams,
@@ -27,6 +29,7 @@ import {
 const tags = ["nodes"];
 
 const putNode = createRoute({
+  operationId: "putNode",
   method: "put",
   path: "/nodes/{id}",
   tags,
@@ -43,12 +46,14 @@ const putNode = createRoute({
     200: jsonWithEtag(NodeSchema, "Replaced."),
     201: jsonWithEtag(NodeSchema, "Created."),
     ...COMMON_PROBLEMS,
+    ...BODY_PROBLEMS,
     ...CONFLICT("A MAC or UUID belongs to another node, or the state would change."),
     ...PRECONDITION,
   },
 });
 
 const patchNode = createRoute({
+  operationId: "patchNode",
   method: "patch",
   path: "/nodes/{id}",
   tags,
@@ -68,6 +73,7 @@ const patchNode = createRoute({
   responses: {
     200: jsonWithEtag(NodeSchema, "The node as changed."),
     ...COMMON_PROBLEMS,
+    ...BODY_PROBLEMS,
     ...NOT_FOUND,
     ...CONFLICT("A MAC or UUID belongs to another node, or the patch changes the state."),
     ...PRECONDITION,
@@ -75,6 +81,7 @@ const patchNode = createRoute({
 });
 
 const getNode = createRoute({
+  operationId: "getNode",
   method: "get",
   path: "/nodes/{id}",
   tags,
@@ -85,6 +92,7 @@ const getNode = createRoute({
 });
 
 const listNodes = createRoute({
+  operationId: "listNodes",
   method: "get",
   path: "/nodes",
   tags,
@@ -97,6 +105,7 @@ const listNodes = createRoute({
 });
 
 const deleteNode = createRoute({
+  operationId: "deleteNode",
   method: "delete",
   path: "/nodes/{id}",
   tags,
@@ -142,6 +151,10 @@ export function registerNodeRoutes(app: OpenAPIHono<AppEnv>, store: AdminStore):
           ? ifMatch
           : undefined
         : expectedVersion(nodeKey(id), ifMatch, current);
+      // The same record again: nothing to write, and the version (the ETag) stays.
+      if (current !== undefined && sameRecord(current.record, node)) {
+        return { version: current.version, created: false };
+      }
       return store.writeNode(node, {
         requireImages: true,
         ...(expected === undefined ? {} : { expectedVersion: expected }),

@@ -1,3 +1,4 @@
+import { createConfig, lintFromString } from "@redocly/openapi-core";
 import { describe, expect, it } from "vitest";
 import { adminTestApp } from "../../../test/support/admin-app.ts";
 import { emptyStore } from "../../../test/support/store/index.ts";
@@ -50,6 +51,39 @@ describe("GET /v1/openapi.json", () => {
       parameters: { name: string; schema: { enum?: string[] } }[];
     };
     expect(action.parameters.find((p) => p.name === "action")?.schema.enum).toContain("deploy");
+  });
+
+  it("passes Redocly's strict recommended rules: servers, an operationId each, 4xx answers", async () => {
+    const { call } = await adminTestApp(emptyStore(), {
+      SWIFTBOOT_IPXE_PUBLIC_URL: "http://boot.internal:8080",
+    });
+    const res = await call("GET", "/v1/openapi.json", { token: null });
+    const config = await createConfig({ extends: ["recommended-strict"] });
+    const problems = await lintFromString({
+      source: JSON.stringify(res.json),
+      absoluteRef: "openapi.json",
+      config,
+    });
+    expect(problems.map((p) => `${p.ruleId}: ${p.message} ${p.location[0]?.pointer}`)).toEqual([]);
+    const doc = res.json as {
+      servers: { url: string }[];
+      paths: Record<string, Record<string, { operationId: string; responses: object }>>;
+    };
+    expect(doc.servers[0]?.url).toBe("http://boot.internal:8080");
+    const operations = Object.values(doc.paths).flatMap((ops) => Object.values(ops));
+    const ids = operations.map((op) => op.operationId);
+    expect(new Set(ids).size).toBe(operations.length);
+    for (const op of operations) expect(Object.keys(op.responses)).toContain("405");
+    const put = doc.paths["/v1/nodes/{id}"]?.put?.responses ?? {};
+    expect(Object.keys(put)).toEqual(expect.arrayContaining(["413", "415"]));
+  });
+
+  it("names the server it was fetched from when ipxe.public_url is unset", async () => {
+    const { call } = await adminTestApp(emptyStore());
+    const res = await call("GET", "http://boot.lan:8080/v1/openapi.json", { token: null });
+    expect((res.json as { servers: { url: string }[] }).servers).toEqual([
+      { url: "http://boot.lan:8080", description: "this swiftboot" },
+    ]);
   });
 
   it("is not served when the admin API is off", async () => {

@@ -131,7 +131,14 @@ export const COMMON_PROBLEMS = {
   400: problem("Invalid request: `errors` names each bad field."),
   401: problem("No token, or not a valid one."),
   403: problem("The token's scope does not allow this method."),
+  405: problem("The path exists but not with this method: `Allow` lists those it takes."),
   503: problem("The store is unavailable; retry after `Retry-After` seconds."),
+} as const;
+
+/** Answers of routes that take a body. */
+export const BODY_PROBLEMS = {
+  413: problem("The body is larger than 256 KiB."),
+  415: problem("The body is not sent as application/json."),
 } as const;
 
 export const NOT_FOUND = { 404: problem("No such record.") } as const;

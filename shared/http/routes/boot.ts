@@ -78,7 +78,10 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
         result.logFields,
         clientIp === undefined ? {} : { client: clientIp },
       );
-      recordBootInBackground(c, deps, result.logFields, new Date(now()), clientIp);
+      // HEAD (a monitor, curl -I) boots nothing: it is not in the node's boot history.
+      if (c.req.method !== "HEAD") {
+        recordBootInBackground(c, deps, result.logFields, new Date(now()), clientIp);
+      }
       return c.body(result.script, 200, SCRIPT_HEADERS);
     } catch (error) {
       return scriptErrorResponse(c, error, unavailableScript, failedScript);

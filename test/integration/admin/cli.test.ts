@@ -70,15 +70,37 @@ describe("swiftboot images", () => {
     );
     const put = await run(["images", "put", images]);
     expect(put).toMatchObject({ code: 0, err: "" });
-    expect(put.out).toBe("created image k1 (version 1)\ncreated image r1 (version 1)");
+    expect(put.out).toMatch(
+      /^created {3}images\[0\] \(k1\) \(version 1\)\ncreated {3}images\[1\] \(r1\) \(version 1\)\n2 created, 0 updated, 0 unchanged, 0 failed in \d+\.\d s(, \d+ writes\/s)?$/,
+    );
     const stdin = await run(
       ["images", "put", "-", "--json"],
       {},
       '{"id":"k1","name":"Kernel 1","swift":{"object":"k1"}}',
     );
-    expect(JSON.parse(stdin.out)).toEqual([{ id: "k1", outcome: "updated", version: 2 }]);
+    expect(JSON.parse(stdin.out).records).toEqual([
+      { kind: "image", record: "images[0] (k1)", id: "k1", outcome: "updated", version: 2 },
+    ]);
     const got = await run(["images", "get", "k1"]);
     expect(got.out).toBe("# version 2\nid: k1\nname: Kernel 1\nswift:\n  object: k1");
+    // Re-putting what `get` printed changes nothing: reported unchanged, version kept.
+    const saved = file("k1.yaml", got.out);
+    const same = await run(["images", "put", saved]);
+    expect(same.out.split("\n")[0]).toBe("unchanged images[0] (k1) (version 2)");
+    expect((await t.store.getImageVersioned("k1"))?.version).toBe(2);
+    // The `# version 2` that `get` printed is sent as If-Match: an edit of a stale copy fails.
+    const edited = file("k1-edited.yaml", got.out.replace("Kernel 1", "Kernel one"));
+    expect((await run(["images", "put", edited])).out.split("\n")[0]).toBe(
+      "updated   images[0] (k1) (version 3)",
+    );
+    const stale = file("k1-stale.yaml", got.out.replace("Kernel 1", "Kernel uno"));
+    const refused = await run(["images", "put", stale]);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain(
+      "failed    images[0] (k1)\n            version: is 2 in the file, but 3 in the store",
+    );
+    expect((await t.store.getImage("k1"))?.name).toBe("Kernel one");
+    await run(["images", "put", "-"], {}, '{"id":"k1","name":"Kernel 1","swift":{"object":"k1"}}');
     const list = await run(["images", "list", "--limit", "1"]);
     expect(list.out.split("\n")).toEqual([
       "ID  NAME         SWIFT OBJECT  SIZE",
@@ -93,9 +115,9 @@ describe("swiftboot images", () => {
     const bad = file("bad-image.json", '{"id":"bad","name":"","swift":{"object":"/abs"}}');
     const res = await run(["images", "put", bad]);
     expect(res.code).toBe(1);
-    expect(res.err).toMatch(/^swiftboot: API answered 400 Invalid request: /);
-    expect(res.err).toContain("\n  name: ");
-    expect(res.err).toContain("\n  swift.object: must not start with /");
+    expect(res.out).toContain("failed    images[0] (bad)\n            name: ");
+    expect(res.out).toContain("\n            swift.object: must not start with /");
+    expect(res.out).toContain("nothing written: 1 record(s) have problems");
     const missing = await run(["images", "get", "nope"]);
     expect(missing).toMatchObject({
       code: 1,
@@ -119,9 +141,14 @@ describe("swiftboot nodes", () => {
         { id: "c2", name: "rack1-node2", macs: ["52:54:00:c1:00:02"], state: "enroll" },
       ]),
     );
-    expect((await run(["nodes", "put", nodes])).out).toBe(
-      "created node c1 (version 1)\ncreated node c2 (version 1)",
-    );
+    const put = await run(["nodes", "put", nodes]);
+    expect(put.out.split("\n").slice(0, 2)).toEqual([
+      "created   nodes[0] (rack1-node1) (version 1)",
+      "created   nodes[1] (rack1-node2) (version 1)",
+    ]);
+    // YAML output quotes MACs, so that a YAML 1.1 reader does not read them as numbers.
+    const yamlGot = await run(["nodes", "get", "c2"]);
+    expect(yamlGot.out).toContain('macs:\n  - "52:54:00:c1:00:02"');
     const list = await run(["nodes", "list"]);
     expect(list.out.split("\n")).toEqual([
       "ID  NAME         STATE      MACS               UUID",
@@ -189,6 +216,54 @@ describe("swiftboot nodes", () => {
   });
 });
 
+describe("swiftboot nodes put, a large file", () => {
+  it("reads the stored nodes by listing, and still finds every change and conflict", async () => {
+    await run(
+      ["nodes", "put", "-"],
+      {},
+      JSON.stringify({
+        id: "holder",
+        name: "holder",
+        macs: ["52:54:00:b0:00:ff"],
+        state: "enroll",
+      }),
+    );
+    const nodes = Array.from({ length: 120 }, (_, i) => ({
+      id: `bulk-${i}`,
+      name: `bulk ${i}`,
+      macs: [`52:54:00:b0:00:${i.toString(16).padStart(2, "0")}`],
+      state: "enroll",
+    }));
+    const path = file("bulk.json", JSON.stringify({ nodes }));
+    const first = await run(["nodes", "put", path]);
+    expect(first.code).toBe(0);
+    expect(first.out.split("\n").at(-1)).toMatch(
+      /^120 created, 0 updated, 0 unchanged, 0 failed in /,
+    );
+    const again = await run(["nodes", "put", path]);
+    expect(again.out.split("\n").at(-1)).toMatch(
+      /^0 created, 0 updated, 120 unchanged, 0 failed in /,
+    );
+    expect((await t.store.getNodeVersioned("bulk-7"))?.version).toBe(1);
+    const changed = nodes.map((n, i) =>
+      i === 3 ? { ...n, name: "renamed" } : i === 5 ? { ...n, macs: ["52:54:00:b0:00:ff"] } : n,
+    );
+    const report = await run([
+      "nodes",
+      "put",
+      file("bulk2.json", JSON.stringify(changed)),
+      "--partial",
+    ]);
+    expect(report.out).toContain("updated   nodes[3] (renamed) (version 2)");
+    expect(report.out).toContain(
+      "failed    nodes[5] (bulk 5)\n            macs.0: MAC 52:54:00:b0:00:ff already belongs to node holder",
+    );
+    expect(report.out.split("\n").at(-1)).toMatch(
+      /^0 created, 1 updated, 118 unchanged, 1 failed in /,
+    );
+  });
+});
+
 describe("swiftboot import --url", () => {
   it("imports through the API with the store import's report, idempotently", async () => {
     const doc = file(
@@ -209,20 +284,32 @@ nodes:
     const first = await run(["import", "--url", t.server.url, doc]);
     expect(first.code).toBe(1);
     expect(first.out.split("\n")).toEqual([
-      "created   images[0] (Import kernel)",
-      "created   images[1] (Import ramdisk)",
-      "created   nodes[0] (imported-1)",
-      "failed    nodes[1] (imported-2): macs.0: must be a MAC address such as 52:54:00:ab:cd:ef, 52-54-00-ab-cd-ef or 525400abcdef",
-      'failed    nodes[2] (imported-3): deploy.ramdisk: unknown image "ghost"',
-      "3 created, 0 updated, 0 unchanged, 2 failed",
+      "failed    nodes[1] (imported-2)",
+      "            macs.0: must be a MAC address such as 52:54:00:ab:cd:ef, 52-54-00-ab-cd-ef or 525400abcdef",
+      "failed    nodes[2] (imported-3)",
+      '            deploy.ramdisk: unknown image "ghost" (not in this file or the store)',
+      "nothing written: 2 record(s) have problems (listed above); fix them, or pass --partial to write the 3 valid one(s)",
     ]);
-    const again = await run(["import", "--url", t.server.url, doc, "--json"]);
+    expect(await t.store.getImage("ik")).toBeUndefined();
+    const partial = await run(["import", "--url", t.server.url, "--partial", doc]);
+    expect(partial.out).toMatch(/\n3 created, 0 updated, 0 unchanged, 2 failed in /);
+    const again = await run(["import", "--url", t.server.url, doc, "--partial", "--json"]);
     expect(JSON.parse(again.out).counts).toEqual({
       created: 0,
       updated: 0,
       unchanged: 3,
       failed: 2,
+      skipped: 0,
     });
     expect((await t.store.getNode("imp1"))?.state).toBe("deploying");
+    // Through the API a state changes only by an action: refused before anything is written.
+    const moved = file(
+      "moved.yaml",
+      'nodes:\n  - { id: imp1, name: imported-1, macs: ["52:54:00:1e:00:01"], state: active, deploy: { kernel: ik, ramdisk: ir } }\n',
+    );
+    const refused = await run(["import", "--url", t.server.url, moved]);
+    expect(refused.out).toContain(
+      "            state: is deploying in the store; states change with `swiftboot nodes set-state`",
+    );
   });
 });

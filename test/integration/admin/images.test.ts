@@ -27,13 +27,22 @@ describe("PUT /v1/images/{id}", () => {
 
   it("refuses invalid bodies with 400 problem+json naming each field, writing nothing", async () => {
     const res = await t.call("PUT", "/v1/images/bad", {
-      body: { id: "bad", name: "", swift: { object: "/abs" }, origin: "ftp://x", extra: 1 },
+      body: {
+        id: "bad",
+        name: "",
+        swift: { object: "/abs", extra: 2 },
+        origin: "ftp://x",
+        extra: 1,
+      },
     });
     expect(res.status).toBe(400);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     expect(res.body).toMatchObject({ type: "urn:swiftboot:problem:validation", status: 400 });
     const paths = (res.body.errors as { path: string }[]).map((e) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(["name", "swift.object", "origin", "(root)"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["name", "swift.object", "swift.extra", "origin", "extra"]),
+    );
+    expect(paths).not.toContain("(root)");
     expect(await t.store.getImage("bad")).toBeUndefined();
   });
 

@@ -65,8 +65,9 @@ describe("PUT /v1/nodes/{id}", () => {
     expect(res.status).toBe(400);
     const paths = (res.body.errors as { path: string }[]).map((e) => e.path);
     expect(paths).toEqual(
-      expect.arrayContaining(["name", "macs.0", "state", "kernel_args", "(root)"]),
+      expect.arrayContaining(["name", "macs.0", "state", "kernel_args", "colour"]),
     );
+    expect(paths).not.toContain("(root)");
     expect(await t.store.getNode("bad")).toBeUndefined();
   });
 

@@ -11,7 +11,11 @@ let env: Record<string, string>;
 let dir: string;
 
 /** Runs the CLI in-process, capturing what it prints. */
-async function run(args: string[], extraEnv: Record<string, string> = {}) {
+async function run(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+  extraIo: Partial<CliIo> = {},
+) {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = {
@@ -20,6 +24,7 @@ async function run(args: string[], extraEnv: Record<string, string> = {}) {
     readStdin: async () => "",
     setExitCode: () => {},
     env: { ...env, ...extraEnv },
+    ...extraIo,
   };
   const code = await main(["node", "swiftboot", ...args], io);
   return { code, out: out.join("\n"), err: err.join("\n") };
@@ -63,16 +68,50 @@ nodes:
 `;
 
 describe("swiftboot import and script", () => {
-  it("imports, reports per record, fails on the bad node, and is idempotent", async () => {
+  it("checks the whole file, writes nothing while a record is bad, and is idempotent", async () => {
     const file = join(dir, "nodes.yaml");
     writeFileSync(file, FILE);
     const first = await run(["import", file]);
     expect(first.code).toBe(1);
-    expect(first.out).toContain("created   nodes[0] (rack1-node7)");
-    expect(first.out).toContain("failed    nodes[1] (broken): macs.0: must be a MAC address");
-    expect(first.out).toContain("3 created, 0 updated, 0 unchanged, 1 failed");
-    const again = await run(["import", file]);
-    expect(again.out).toContain("0 created, 0 updated, 3 unchanged, 1 failed");
+    expect(first.out).not.toContain("nodes[0]");
+    expect(first.out).toContain(
+      "failed    nodes[1] (broken)\n            macs.0: must be a MAC address",
+    );
+    expect(first.out).toContain(
+      "nothing written: 1 record(s) have problems (listed above); fix them, or pass --partial to write the 3 valid one(s)",
+    );
+    const dry = await run(["import", "--dry-run", file]);
+    expect(dry.out).toContain("created   nodes[0] (rack1-node7)");
+    expect(dry.out).toContain("dry run, nothing written: would be 3 created, 0 updated");
+    expect((await run(["script", "52-54-00-aa-bb-cd"])).out).toContain("unknown machine");
+    const partial = await run(["import", "--partial", file]);
+    expect(partial.code).toBe(1);
+    expect(partial.out).toContain("created   nodes[0] (rack1-node7) (version 1)");
+    expect(partial.out).toMatch(/^3 created, 0 updated, 0 unchanged, 1 failed in \d+\.\d s/m);
+    const again = await run(["import", "--partial", "--json", file]);
+    expect(JSON.parse(again.out).counts).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 3,
+      failed: 1,
+      skipped: 0,
+    });
+  });
+
+  it("shows progress on standard error only when it is a terminal", async () => {
+    const file = join(dir, "progress.yaml");
+    writeFileSync(file, FILE.slice(0, FILE.indexOf("  - id: broken")));
+    const partial: string[] = [];
+    const tty = await run(
+      ["import", file],
+      {},
+      { errIsTty: true, errPartial: (t) => partial.push(t) },
+    );
+    expect(tty.code).toBe(0);
+    expect(partial.join("")).toMatch(/\r3\/3 records, \d+\/s \n$/);
+    const piped: string[] = [];
+    await run(["import", file], {}, { errIsTty: false, errPartial: (t) => piped.push(t) });
+    expect(piped).toEqual([]);
   });
 
   it("prints the script a machine would get, by any of its MACs or its UUID", async () => {
@@ -118,5 +157,8 @@ describe("swiftboot import and script", () => {
     const res = await run(["import", file]);
     expect(res.code).toBe(1);
     expect(res.err).toContain("bad.yaml");
+    const missing = await run(["import", join(dir, "missing.yaml")]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toBe(`swiftboot: cannot read ${join(dir, "missing.yaml")}: no such file`);
   });
 });

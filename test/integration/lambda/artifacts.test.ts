@@ -97,7 +97,11 @@ describe("artifacts bundle, invoked with the sample events", () => {
       { streaming: true },
     );
     expect(results[0]?.result.statusCode).toBe(404);
-    expect(bodyText(results[0]?.result ?? {})).toBe("not found\n");
+    // Unknown under /v1, like any path this function does not serve: problem+json, no data.
+    expect(JSON.parse(bodyText(results[0]?.result ?? {}))).toMatchObject({
+      type: "urn:swiftboot:problem:not-found",
+      detail: "no route /v1/nodes",
+    });
   });
 
   it("refuses a tampered signature with 403", async () => {

@@ -154,7 +154,10 @@ describe("what the boot bundle loads at import (its cold start, bench/cold-start
       SWIFTBOOT_ADMIN_TOKENS: `admin:${"a".repeat(64)}`,
     });
     expect(results[0]?.result.statusCode).toBe(404);
-    expect(results[0]?.result.body).toBe("not found\n");
+    expect(JSON.parse(String(results[0]?.result.body))).toMatchObject({
+      type: "urn:swiftboot:problem:not-found",
+      detail: "no route /v1/nodes",
+    });
   });
 
   it("answers a misrouted artifact request with 421, naming the artifacts function", async () => {

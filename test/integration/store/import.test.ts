@@ -43,7 +43,7 @@ describe("importRecords against DynamoDB", () => {
   it("creates, then reports everything unchanged on a second run", async () => {
     const doc = parseImportDocument(FILE, "yaml");
     const first = await importRecords(t.store, doc);
-    expect(first.counts).toEqual({ created: 4, updated: 0, unchanged: 0, failed: 0 });
+    expect(first.counts).toEqual({ created: 4, updated: 0, unchanged: 0, failed: 0, skipped: 0 });
     expect(first.records.map((r) => `${r.record} ${r.outcome}`)).toEqual([
       "images[0] (ipa-kernel) created",
       "images[1] (ipa-ramdisk) created",
@@ -51,7 +51,7 @@ describe("importRecords against DynamoDB", () => {
       "nodes[1] (rack1-node8) created",
     ]);
     const again = await importRecords(t.store, parseImportDocument(FILE, "yaml"));
-    expect(again.counts).toEqual({ created: 0, updated: 0, unchanged: 4, failed: 0 });
+    expect(again.counts).toEqual({ created: 0, updated: 0, unchanged: 4, failed: 0, skipped: 0 });
     const found = await t.store.findNodeByMac("52-54-00-12-34-57");
     expect(found).toMatchObject({
       name: "rack1-node7",
@@ -65,8 +65,15 @@ describe("importRecords against DynamoDB", () => {
       'kernel_args: "ipa-debug=1"',
       'kernel_args: "ipa-debug=0"',
     ).replace("macs: [52:54:00:12:34:58]", "macs: [52:54:00:12:34:58, nonsense]");
-    const report = await importRecords(t.store, parseImportDocument(changed, "yaml"));
-    expect(report.counts).toEqual({ created: 0, updated: 1, unchanged: 2, failed: 1 });
+    const blocked = await importRecords(t.store, parseImportDocument(changed, "yaml"));
+    expect(blocked.counts).toEqual({ created: 0, updated: 0, unchanged: 0, failed: 1, skipped: 3 });
+    expect((await t.store.getNode("1be26c0b-03f2-4d2d-ae87-c02d7f33c123"))?.kernel_args).toBe(
+      "ipa-debug=1",
+    );
+    const report = await importRecords(t.store, parseImportDocument(changed, "yaml"), {
+      partial: true,
+    });
+    expect(report.counts).toEqual({ created: 0, updated: 1, unchanged: 2, failed: 1, skipped: 0 });
     const failed = report.records.find((r) => r.outcome === "failed");
     expect(failed?.error).toMatch(/^nodes\[1\] \(rack1-node8\): macs\.1: must be a MAC address/);
     expect((await t.store.getNode("1be26c0b-03f2-4d2d-ae87-c02d7f33c123"))?.kernel_args).toBe(
@@ -95,24 +102,28 @@ describe("importRecords against DynamoDB", () => {
   });
 
   it("accepts images already in the store, rejects unknown ones", async () => {
-    const report = await importRecords(t.store, {
-      nodes: [
-        {
-          id: "uses-stored",
-          name: "uses-stored",
-          macs: ["52:54:00:aa:00:01"],
-          state: "deploying",
-          deploy: { kernel: "ipa-kernel", ramdisk: "ipa-ramdisk" },
-        },
-        {
-          id: "uses-missing",
-          name: "uses-missing",
-          macs: ["52:54:00:aa:00:02"],
-          state: "deploying",
-          deploy: { kernel: "ipa-kernel", ramdisk: "nope" },
-        },
-      ],
-    });
+    const report = await importRecords(
+      t.store,
+      {
+        nodes: [
+          {
+            id: "uses-stored",
+            name: "uses-stored",
+            macs: ["52:54:00:aa:00:01"],
+            state: "deploying",
+            deploy: { kernel: "ipa-kernel", ramdisk: "ipa-ramdisk" },
+          },
+          {
+            id: "uses-missing",
+            name: "uses-missing",
+            macs: ["52:54:00:aa:00:02"],
+            state: "deploying",
+            deploy: { kernel: "ipa-kernel", ramdisk: "nope" },
+          },
+        ],
+      },
+      { partial: true },
+    );
     expect(report.records.map((r) => r.outcome)).toEqual(["created", "failed"]);
     expect(report.records[1]?.error).toBe(
       'nodes[1] (uses-missing): deploy.ramdisk: unknown image "nope" (not in this file or the store)',
@@ -174,7 +185,7 @@ describe("importRecords against DynamoDB", () => {
   it("loads the demo data set into an empty table, idempotently", async () => {
     const fresh = await createTestStore("store-demo");
     const first = await importRecords(fresh.store, demoDocument);
-    expect(first.counts).toEqual({ created: 7, updated: 0, unchanged: 0, failed: 0 });
+    expect(first.counts).toEqual({ created: 7, updated: 0, unchanged: 0, failed: 0, skipped: 0 });
     const again = await importRecords(fresh.store, demoDocument);
     expect(again.counts.unchanged).toBe(7);
     const demo = await fresh.store.findNodeByMac(DEMO_NODE_MAC);
