@@ -1,3 +1,4 @@
+import { withNodeCallback } from "../callback/kernel-arg.ts";
 import type { Config } from "../config/index.ts";
 import { UnsafeScriptValueError } from "../ipxe/index.ts";
 import type { Image, Node } from "../model/index.ts";
@@ -73,6 +74,7 @@ export function buildNodeScript(input: NodeScriptInput): NodeScriptResult {
   const settings = bootSettings(input.config);
   const ctx = { settings, identity: input.request, baseUrl: input.baseUrl };
   let plan = planBoot(input);
+  if (plan.kind === "boot") plan = withNodeCallback(plan, input.config, input.now, input.baseUrl);
   let script: string | undefined;
   let expiresAt: number | undefined;
 

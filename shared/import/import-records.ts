@@ -5,6 +5,7 @@ import {
   StoreError,
   StoreUnavailableError,
 } from "../store/errors.ts";
+import { asWrittenBy } from "../store/provision-fields.ts";
 import type { AdminStore } from "../store/types.ts";
 import type * as z from "../validation/zod.ts";
 import type { ImportDocument } from "./document.ts";
@@ -217,7 +218,10 @@ async function writeNode(
 ): Promise<boolean> {
   try {
     result.outcome = await upsert(
-      () => store.getNode(node.id),
+      async () => {
+        const stored = await store.getNode(node.id);
+        return stored === undefined ? undefined : asWrittenBy(stored, node);
+      },
       node,
       () => store.putNode(node),
     );

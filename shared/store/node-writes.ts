@@ -14,6 +14,7 @@ import {
   type TransactItem,
   toItem,
 } from "./node-transaction.ts";
+import { withProvisionFields } from "./provision-fields.ts";
 import type { NodeBeforeWrite } from "./reads.ts";
 import { nodeForWrite, nodeKey } from "./records.ts";
 import { nodeListPartition, nodeShard } from "./table.ts";
@@ -109,12 +110,13 @@ export async function putNode(
   input: Node,
   options: NodeWriteOptions = {},
 ): Promise<WriteResult> {
-  const node = nodeForWrite(input);
+  const checked = nodeForWrite(input);
   const written = await runNodeTransaction(
     ctx,
-    node.id,
+    checked.id,
     (current, skips) => {
-      checkExpected(nodeKey(node.id), options.expectedVersion, current);
+      checkExpected(nodeKey(checked.id), options.expectedVersion, current);
+      const node = nodeForWrite(withProvisionFields(checked, current?.provision));
       const wanted = identitiesOf(node);
       const keep = new Set(wanted.map(identityKey));
       const released = identitiesOf(current).filter(

@@ -6,6 +6,7 @@ import { ID_PATTERN, type Image, type Node, normalizeMac, normalizeUuid } from "
 import { call, formatOrCorrupt, getOrCorrupt, type StoreContext } from "./context.ts";
 import { macKey } from "./entities/identity-claim.ts";
 import { CorruptRecordError, StoreUnavailableError } from "./errors.ts";
+import { type StoredProvisionFields, storedProvisionFields } from "./provision-fields.ts";
 import { imageFromItem, imageKey, nodeFromItem, nodeKey } from "./records.ts";
 import type { Versioned } from "./types.ts";
 
@@ -54,6 +55,8 @@ export interface NodeBeforeWrite {
   uuid: string | undefined;
   /** Image ids it refers to, whose `USEDBY#` items it holds. */
   images: string[];
+  /** The stored fields a write keeps (provision-fields.ts), raw. */
+  provision: StoredProvisionFields;
 }
 
 /**
@@ -86,6 +89,7 @@ export async function getNodeBeforeWrite(
     macs: strings(macs).flatMap((m) => normalizeMac(m) ?? []),
     uuid: typeof uuid === "string" ? normalizeUuid(uuid) : undefined,
     images: imageIdsIn(Item),
+    provision: storedProvisionFields(Item),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   UnknownImageError,
   VersionMismatchError,
 } from "../errors.ts";
+import { withProvisionFields } from "../provision-fields.ts";
 import { imageForWrite, imageKey, nodeForWrite, nodeKey } from "../records.ts";
 import type {
   AdminStore,
@@ -186,7 +187,8 @@ export class MemoryStore implements AdminStore {
     return { version, created: previous === undefined };
   }
 
-  #storeNode(node: Node, previous: Versioned<Node> | undefined): WriteResult {
+  #storeNode(input: Node, previous: Versioned<Node> | undefined): WriteResult {
+    const node = withProvisionFields(input, previous?.record);
     for (const mac of node.macs) {
       const owner = this.#macs.get(mac);
       if (owner !== undefined && owner !== node.id)
