@@ -1,6 +1,6 @@
 import type { BootPlan } from "../boot/plan.ts";
 import type { Config } from "../config/index.ts";
-import type { ProvisionState } from "../model/index.ts";
+import { ID_PATTERN, type ProvisionState } from "../model/index.ts";
 import { callbackSettings } from "./settings.ts";
 import { CALLBACK_KERNEL_ARG, type CallbackSubject, signCallbackUrl } from "./url.ts";
 
@@ -41,7 +41,8 @@ export function withNodeCallback<P extends Extract<BootPlan, { kind: "boot" }>>(
 ): P {
   const { node } = plan;
   if (plan.purpose === "instance" || !REPORTING_STATES.includes(node.state)) return plan;
-  if (node.state_id === undefined) return plan;
+  // Records are validated when read; this only guards against one that was not.
+  if (node.state_id === undefined || !isBindable(node.id, node.state_id)) return plan;
   const arg = callbackArg(
     config,
     { kind: "node", nodeId: node.id, state: node.state, stateId: node.state_id },
@@ -53,4 +54,9 @@ export function withNodeCallback<P extends Extract<BootPlan, { kind: "boot" }>>(
     ...plan,
     kernelArgs: [...plan.kernelArgs.slice(0, 1), arg, ...plan.kernelArgs.slice(1)],
   };
+}
+
+/** A node id and state id a callback URL can carry and verify. */
+export function isBindable(nodeId: string, stateId: string): boolean {
+  return ID_PATTERN.test(nodeId) && /^[0-9a-f]{16}$/.test(stateId);
 }
