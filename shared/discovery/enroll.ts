@@ -53,7 +53,7 @@ export async function enrollMachine(
     if (!(error instanceof VersionMismatchError)) throw error;
   }
   const existing = await store.getNodeVersioned(id);
-  if (existing !== undefined && existing.record.macs.includes(request.mac)) {
+  if (existing?.record.macs.includes(request.mac)) {
     return { kind: "exists", node: existing.record, version: existing.version };
   }
   return {
