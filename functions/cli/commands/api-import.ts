@@ -5,7 +5,9 @@ import type {
   ImportReport,
 } from "../../../shared/import/index.ts";
 import { sameRecord } from "../../../shared/import/same-record.ts";
+import type { Node } from "../../../shared/model/index.ts";
 import { describeProblems, imageSchema, nodeSchema } from "../../../shared/model/index.ts";
+import { asWrittenBy } from "../../../shared/store/provision-fields.ts";
 import * as z from "../../../shared/validation/zod.ts";
 import { type ApiClient, ApiFailure } from "./api-client.ts";
 
@@ -67,7 +69,7 @@ async function importOne(
       if (error instanceof ApiFailure && error.status === 404) return undefined;
       throw error;
     });
-    if (current !== undefined && sameRecord(current.body, value)) {
+    if (current !== undefined && sameRecord(storeKeptAside(kind, current.body, value), value)) {
       return { kind, record, id: value.id, outcome: "unchanged" };
     }
     const { status } = await api.request("PUT", path, { body: value });
@@ -84,4 +86,10 @@ async function importOne(
     const detail = typeof error.problem.detail === "string" ? error.problem.detail : error.message;
     return { kind, record, id: value.id, outcome: "failed", error: `${record}: ${detail}` };
   }
+}
+
+/** A stored node without the fields the store keeps on its own (state_id, reports), for comparing. */
+function storeKeptAside(kind: string, stored: unknown, next: unknown): unknown {
+  if (kind !== "node" || typeof stored !== "object" || stored === null) return stored;
+  return asWrittenBy(stored as Node, next as Node);
 }
