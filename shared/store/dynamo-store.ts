@@ -1,8 +1,10 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DiscoveryStore } from "../discovery/record.ts";
 import { normalizeMac, normalizeUuid } from "../model/index.ts";
 import { listBoots, recordBoot } from "./boot-history.ts";
 import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
 import { createStoreContext, type StoreContext } from "./context.ts";
+import { deleteDiscovered, getDiscovered, listDiscovered, recordSighting } from "./discovered.ts";
 import { deleteImage, putImage } from "./image-writes.ts";
 import { listImages, listNodes } from "./listing.ts";
 import { deleteNode, putNode } from "./node-writes.ts";
@@ -16,7 +18,7 @@ import {
 } from "./reads.ts";
 import type { AdminStore } from "./types.ts";
 
-export interface DynamoStore extends AdminStore {
+export interface DynamoStore extends AdminStore, DiscoveryStore {
   /** The underlying client, e.g. for ensureTable(). */
   readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -53,6 +55,10 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     deleteNode: (id, options) => deleteNode(ctx, id, options),
     recordBoot: (record, retentionSeconds) => recordBoot(ctx, record, retentionSeconds),
     listBoots: (nodeId, page) => listBoots(ctx, nodeId, page),
+    recordSighting: (write) => recordSighting(ctx, write),
+    listDiscovered: (page) => listDiscovered(ctx, page),
+    getDiscovered: (mac) => getDiscovered(ctx, mac),
+    deleteDiscovered: (mac) => deleteDiscovered(ctx, mac),
   };
 }
 
