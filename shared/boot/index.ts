@@ -1,5 +1,6 @@
 import { withNodeCallback } from "../callback/kernel-arg.ts";
 import type { Config } from "../config/index.ts";
+import { buildDiscoveryScript, discoveryLogFields } from "../discovery/script.ts";
 import { UnsafeScriptValueError } from "../ipxe/index.ts";
 import type { Image, Node } from "../model/index.ts";
 import type { BootIdentity } from "./identity.ts";
@@ -96,6 +97,19 @@ export function buildNodeScript(input: NodeScriptInput): NodeScriptResult {
         plan = { kind: "error", node: plan.node, reason: error.message };
       }
     }
+  }
+  if (plan.kind === "unknown" && input.config.ipxe.unknown_action === "discover") {
+    const discovery = buildDiscoveryScript(input, ctx);
+    if (discovery.ok) {
+      const fields = logFieldsOf(plan, input.request, settings.urls.mode, undefined);
+      return {
+        script: discovery.script,
+        plan,
+        expiresAt: discovery.expiresAt,
+        logFields: discoveryLogFields(fields, discovery),
+      };
+    }
+    plan = { kind: "unknown", reason: `${plan.reason}; no discovery boot: ${discovery.reason}` };
   }
   if (plan.kind !== "boot") script = renderNoBootScript(plan, ctx);
 

@@ -1,7 +1,7 @@
 import { IMAGES, MAC, node } from "../../boot/testing/fixtures.ts";
+import { MemoryStoreWithDiscovery } from "../../discovery/memory.ts";
 import { adminTestApp } from "../../http/admin/testing/admin-app.ts";
 import type { NodeInput } from "../../model/index.ts";
-import { MemoryStore } from "../../store/testing/memory-store.ts";
 
 /**
  * The whole app over an in-memory store holding the boot fixtures' images, for callback tests:
@@ -9,7 +9,7 @@ import { MemoryStore } from "../../store/testing/memory-store.ts";
  * posts to it as busybox wget or curl would.
  */
 export async function reportTestApp(env: Record<string, string> = {}) {
-  const store = new MemoryStore();
+  const store = new MemoryStoreWithDiscovery();
   for (const image of IMAGES) store.putImageSync(image);
   const t = await adminTestApp(store, env);
 

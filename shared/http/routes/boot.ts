@@ -13,6 +13,7 @@ import type { BootStore } from "../../store/types.ts";
 import { RETRY_AFTER_SECONDS, SCRIPT_HEADERS, scriptErrorResponse } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
 import { recordBootInBackground } from "./record-boot.ts";
+import { recordDiscoveryInBackground, unknownMachineImageIds } from "./record-discovery.ts";
 
 /**
  * The routes iPXE calls. Every answer is a script: iPXE shows nothing useful for a bare 404, and
@@ -68,7 +69,8 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
     const request = parseBootIdentity(file, new URL(c.req.url).searchParams);
     try {
       const node = await findNode(store, request.mac, request.uuid);
-      const images = node === undefined ? new Map() : await store.getImages(imageIdsOf(node));
+      const imageIds = node === undefined ? unknownMachineImageIds(config) : imageIdsOf(node);
+      const images = imageIds.length === 0 ? new Map() : await store.getImages(imageIds);
       const clientIp = deps.clientAddress?.(c);
       const result = buildNodeScript({
         node,
@@ -85,6 +87,9 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
         clientIp === undefined ? {} : { client: clientIp },
       );
       recordBootInBackground(c, deps, result.logFields, new Date(now()), clientIp);
+      if (node === undefined) {
+        recordDiscoveryInBackground(c, deps, request, new Date(now()), clientIp);
+      }
       return c.body(result.script, 200, SCRIPT_HEADERS);
     } catch (error) {
       return scriptErrorResponse(c, error, unavailableScript, failedScript);
