@@ -36,11 +36,21 @@ export async function recordSighting(ctx: StoreContext, write: SightingWrite): P
     platform: sighting.platform,
     client: sighting.client?.slice(0, 100),
   };
-  const sets = ["mac = :mac", "last_seen = :at", "first_seen = if_not_exists(first_seen, :at)"];
+  // Every attribute by placeholder: some of these names are DynamoDB reserved words.
+  const names: Record<string, string> = {
+    "#mac": "mac",
+    "#last": "last_seen",
+    "#first": "first_seen",
+    "#ttl": TTL_ATTRIBUTE,
+    "#count": "count",
+    "#et": "_et",
+  };
+  const sets = ["#mac = :mac", "#last = :at", "#first = if_not_exists(#first, :at)"];
   const values: Record<string, unknown> = { ":mac": mac, ":at": at, ":cutoff": cutoff };
   for (const [name, value] of Object.entries(optional)) {
     if (value === undefined) continue;
-    sets.push(`${name} = :${name}`);
+    sets.push(`#${name} = :${name}`);
+    names[`#${name}`] = name;
     values[`:${name}`] = value;
   }
   sets.push(`${LIST_PK} = :gpk`, `${LIST_SK} = :gsk`, "#ttl = :ttl", "#et = :et");
@@ -58,8 +68,8 @@ export async function recordSighting(ctx: StoreContext, write: SightingWrite): P
           TableName: ctx.tableName,
           Key: { pk: discKey(mac), sk: SK },
           UpdateExpression: `SET ${sets.join(", ")} ADD #count :n`,
-          ConditionExpression: "attribute_not_exists(pk) OR last_seen <= :cutoff",
-          ExpressionAttributeNames: { "#ttl": TTL_ATTRIBUTE, "#count": "count", "#et": "_et" },
+          ConditionExpression: "attribute_not_exists(pk) OR #last <= :cutoff",
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
         options,
@@ -114,7 +124,10 @@ export async function listDiscovered(
           IndexName: LIST_INDEX,
           KeyConditionExpression:
             before === undefined ? "#pk = :pk" : "#pk = :pk AND #sk < :before",
-          ExpressionAttributeNames: { "#pk": LIST_PK, "#sk": LIST_SK },
+          ExpressionAttributeNames: {
+            "#pk": LIST_PK,
+            ...(before === undefined ? {} : { "#sk": LIST_SK }),
+          },
           ExpressionAttributeValues: {
             ":pk": PARTITION,
             ...(before === undefined ? {} : { ":before": before }),
