@@ -9,7 +9,9 @@ import { bootWithSwiftboot } from "./support/vitest.ts";
  * The provisioning loop on real machines: a node in `deploying` boots a busybox ramdisk that
  * finds `swiftboot.callback=<URL>` in /proc/cmdline and reports `done` with busybox wget; with no
  * operator action, its next power-on boots the instance (netboot), and another node's next
- * power-on leaves iPXE for its local disk (local). Cache mode: the images come from an origin
+ * power-on leaves iPXE for its local disk (local). An unknown machine, with `unknown_action =
+ * discover`, boots the same ramdisk as its discovery image, reports an inventory with its memory
+ * size, and is then a node in `enroll` with its MAC. Cache mode: the images come from an origin
  * server in this file, through swiftboot's artifact route.
  */
 
@@ -17,6 +19,9 @@ const payload = inject("e2ePayload");
 
 const NETBOOT_MAC = "52:54:00:5c:01:01";
 const LOCAL_MAC = "52:54:00:5c:01:02";
+const UNKNOWN_MAC = "52:54:00:5c:01:03";
+const UNKNOWN_UUID = "5c5c5c5c-0000-4000-8000-000000000103";
+const UNKNOWN_MEMORY_MB = 384;
 const TOKEN = `sbt_${randomBytes(16).toString("hex")}`;
 const REPORT_LINE = /SWIFTBOOT-E2E-REPORT rc=(\d+) ([^\n]*)\n/;
 
@@ -38,6 +43,10 @@ beforeAll(async () => {
   sb = await startSwiftboot({
     settings: {
       IPXE_USE_SWIFT: "false",
+      IPXE_UNKNOWN_ACTION: "discover",
+      DISCOVERY_KERNEL: "e2e-kernel",
+      DISCOVERY_RAMDISK: "e2e-callback-ramdisk",
+      DISCOVERY_KERNEL_ARGS: "console=ttyS0 e2e.report=done e2e.inventory=1",
       ADMIN_TOKENS: `admin:${createHash("sha256").update(TOKEN).digest("hex")}`,
     },
   });
@@ -78,7 +87,13 @@ const nodeState = async (id: string) => {
   const res = await fetch(`${sb.url}/v1/nodes/${id}`, {
     headers: { authorization: `Bearer ${TOKEN}` },
   });
-  return (await res.json()) as { state: string; last_report?: { status: string; state: string } };
+  return (await res.json()) as {
+    state: string;
+    macs: string[];
+    uuid?: string;
+    inventory?: { memory_mib?: number; macs?: string[]; cpu?: { count?: number } };
+    last_report?: { status: string; state: string };
+  };
 };
 
 /** Boots the deploy ramdisk, which must report done and be answered `applied`. */
@@ -132,5 +147,30 @@ describe("the provisioning loop", () => {
     expect(next.end).toBe("until");
     expect(next.transcript).toContain("is active and boots from its local disk");
     expect(next.marker).toBeUndefined();
+  }, 240_000);
+
+  it("an unknown machine boots the discovery image, reports its inventory and is enrolled", async () => {
+    const result = await bootWithSwiftboot(sb, {
+      mac: UNKNOWN_MAC,
+      uuid: UNKNOWN_UUID,
+      mode: "lkrn",
+      memoryMb: UNKNOWN_MEMORY_MB,
+      timeoutMs: 90_000,
+    });
+    expect(result.end).toBe("marker");
+    expect(result.transcript).toContain("swiftboot: discovery boot of node");
+    const report = REPORT_LINE.exec(result.transcript);
+    expect(report?.[1], result.transcript.slice(-2000)).toBe("0");
+    expect(JSON.parse(report?.[2] ?? "{}")).toMatchObject({
+      result: "enrolled",
+      node: UNKNOWN_UUID,
+      state: "enroll",
+    });
+    const node = await nodeState(UNKNOWN_UUID);
+    expect(node).toMatchObject({ state: "enroll", macs: [UNKNOWN_MAC], uuid: UNKNOWN_UUID });
+    expect(node.inventory?.macs).toEqual([UNKNOWN_MAC]);
+    // What the kernel reports: the machine's memory less what firmware and kernel keep.
+    expect(node.inventory?.memory_mib).toBeGreaterThan(UNKNOWN_MEMORY_MB - 128);
+    expect(node.inventory?.memory_mib).toBeLessThanOrEqual(UNKNOWN_MEMORY_MB);
   }, 240_000);
 });
