@@ -202,6 +202,7 @@ describe("least privilege", () => {
         "dynamodb:BatchGetItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
         "secretsmanager:GetSecretValue",
       ].sort(),
     );
@@ -275,6 +276,13 @@ describe("least privilege", () => {
     expect(leadingKeys("BootFunction")).toEqual([{ "dynamodb:LeadingKeys": ["NODE#*"] }]);
     expect(leadingKeys("ArtifactsFunction")).toEqual([{ "dynamodb:LeadingKeys": ["LOCK#*"] }]);
     expect(leadingKeys("CacheWarmerFunction")).toEqual([{ "dynamodb:LeadingKeys": ["LOCK#*"] }]);
+    // The boot function records unknown machines (docs/provisioning.md): DISC# items only.
+    const updates = statementsOf("BootFunction").filter((s) =>
+      JSON.stringify(s.Action).includes("dynamodb:UpdateItem"),
+    );
+    expect(
+      updates.map((s) => (s.Condition as Json | undefined)?.["ForAllValues:StringLike"]),
+    ).toEqual([{ "dynamodb:LeadingKeys": ["DISC#*"] }]);
   });
 
   it("limits bucket access to the artifacts prefix", () => {

@@ -16,6 +16,7 @@ import { defineParameters } from "./constructs/parameters.ts";
 import {
   bootHistoryWrite,
   cacheReadWrite,
+  discoveryWrite,
   fillLockWrite,
   secretRead,
   streamRead,
@@ -86,7 +87,12 @@ export class SwiftbootStack extends Stack {
       // A store lookup gives up after store.timeout_ms (2 s) and a cold start's secret read after
       // 5 s; anything longer is a fault, and iPXE retries a failed chain.
       timeout: Duration.seconds(10),
-      statements: [tableRead(table), bootHistoryWrite(table), secretRead(secret)],
+      statements: [
+        tableRead(table),
+        bootHistoryWrite(table),
+        discoveryWrite(table),
+        secretRead(secret),
+      ],
       // NONE: iPXE cannot sign requests. The scripts hold no secret a caller does not already
       // have; artifact URLs carry their own signatures.
       url: { authType: FunctionUrlAuthType.NONE },

@@ -56,6 +56,13 @@ export interface DiscoveryStore {
   deleteDiscovered(mac: string): Promise<boolean>;
 }
 
+/** What the boot route needs to record sightings (a boot-only store may have just this). */
+export type SightingWriter = Pick<DiscoveryStore, "recordSighting">;
+
+export function canRecordSightings(store: unknown): store is SightingWriter {
+  return typeof (store as Partial<SightingWriter> | undefined)?.recordSighting === "function";
+}
+
 export function isDiscoveryStore(store: unknown): store is DiscoveryStore {
   const s = store as Partial<DiscoveryStore> | undefined;
   return (

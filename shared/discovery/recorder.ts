@@ -1,4 +1,4 @@
-import type { DiscoveryStore, Sighting } from "./record.ts";
+import type { Sighting, SightingWriter } from "./record.ts";
 
 /**
  * Decides which sightings of unknown machines are written, so that neither a machine stuck in a
@@ -68,7 +68,7 @@ export class DiscoveryRecorder {
   }
 
   /** Writes the sighting if admitted; resolves to whether a write happened. */
-  async record(store: DiscoveryStore, sighting: Sighting, ttlSeconds: number): Promise<boolean> {
+  async record(store: SightingWriter, sighting: Sighting, ttlSeconds: number): Promise<boolean> {
     const count = this.admit(sighting.mac, sighting.at.getTime());
     if (count === undefined) return false;
     return store.recordSighting({

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { BootIdentity } from "../../boot/identity.ts";
 import type { Config } from "../../config/index.ts";
-import { isDiscoveryStore } from "../../discovery/record.ts";
+import { canRecordSightings } from "../../discovery/record.ts";
 import { DiscoveryRecorder } from "../../discovery/recorder.ts";
 import { discoveryImageIds } from "../../discovery/script.ts";
 import type { Logger } from "../../log/index.ts";
@@ -28,7 +28,7 @@ export function recordDiscoveryInBackground(
   client: string | undefined,
 ): void {
   const store = deps.store;
-  if (request.mac === undefined || !isDiscoveryStore(store)) return;
+  if (request.mac === undefined || !canRecordSightings(store)) return;
   let recorder = recorders.get(store);
   if (recorder === undefined) {
     recorder = new DiscoveryRecorder();
