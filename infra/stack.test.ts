@@ -355,6 +355,7 @@ describe("optional HTTP API", () => {
         "GET /boot/{file} NONE",
         "GET /v1/artifacts/{proxy+} NONE",
         "HEAD /v1/artifacts/{proxy+} NONE",
+        "POST /v1/callbacks/{proxy+} NONE", // signed callback URLs (docs/provisioning.md)
       ].sort(),
     );
     withApi.resourcePropertiesCountIs(
