@@ -94,6 +94,16 @@ describe("callback reports", () => {
     expect((await t.store.getNode("other"))?.macs).toEqual(["02:00:00:00:00:09"]);
   });
 
+  it("keeps the URL's signature out of the request log", async () => {
+    const t = await deployingApp();
+    expect((await t.report(t.url, "status=done")).status).toBe(200);
+    const sig = t.url.split("/").at(-1) as string;
+    const logged = t.lines.map((l) => JSON.stringify(l)).join("\n");
+    expect(logged).toContain("/v1/callbacks/node/node-1/deploying/");
+    expect(logged).toContain("[redacted]");
+    expect(logged).not.toContain(sig);
+  });
+
   it("is idempotent: the same report again answers 200 and changes nothing", async () => {
     const t = await deployingApp();
     expect((await t.report(t.url, "status=done")).status).toBe(200);
