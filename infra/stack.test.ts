@@ -236,6 +236,7 @@ describe("least privilege", () => {
         "dynamodb:BatchGetItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
         "secretsmanager:GetSecretValue",
       ].sort(),
     );
@@ -309,6 +310,13 @@ describe("least privilege", () => {
     expect(leadingKeys("BootFunction")).toEqual([{ "dynamodb:LeadingKeys": ["NODE#*"] }]);
     expect(leadingKeys("ArtifactsFunction")).toEqual([{ "dynamodb:LeadingKeys": ["LOCK#*"] }]);
     expect(leadingKeys("CacheWarmerFunction")).toEqual([{ "dynamodb:LeadingKeys": ["LOCK#*"] }]);
+    // The boot function records unknown machines (docs/provisioning.md): DISC# items only.
+    const updates = statementsOf("BootFunction").filter((s) =>
+      JSON.stringify(s.Action).includes("dynamodb:UpdateItem"),
+    );
+    expect(
+      updates.map((s) => (s.Condition as Json | undefined)?.["ForAllValues:StringLike"]),
+    ).toEqual([{ "dynamodb:LeadingKeys": ["DISC#*"] }]);
   });
 
   it("limits bucket access to the artifacts prefix", () => {
@@ -381,6 +389,7 @@ describe("optional HTTP API", () => {
         "GET /boot/{file} NONE",
         "GET /v1/artifacts/{proxy+} NONE",
         "HEAD /v1/artifacts/{proxy+} NONE",
+        "POST /v1/callbacks/{proxy+} NONE", // signed callback URLs (docs/provisioning.md)
       ].sort(),
     );
     withApi.resourcePropertiesCountIs(

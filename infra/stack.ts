@@ -18,6 +18,7 @@ import { adminPrincipals, defineParameters } from "./constructs/parameters.ts";
 import {
   bootHistoryWrite,
   cacheReadWrite,
+  discoveryWrite,
   fillLockWrite,
   secretRead,
   streamRead,
@@ -102,7 +103,12 @@ export class SwiftbootStack extends Stack {
       // A store lookup gives up after store.timeout_ms (2 s) and a cold start's secret read after
       // 5 s; anything longer is a fault, and iPXE retries a failed chain.
       timeout: Duration.seconds(10),
-      statements: [tableRead(table), bootHistoryWrite(table), secretRead(secret)],
+      statements: [
+        tableRead(table),
+        bootHistoryWrite(table),
+        discoveryWrite(table),
+        secretRead(secret),
+      ],
       // AWS_IAM behind the front: reached only through it (Origin Access Control signs for
       // CloudFront). Without one, NONE: iPXE cannot sign requests; the scripts hold no secret a
       // caller does not already have, and artifact URLs carry their own signatures.

@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "../../shared/config/index.ts";
 import { StoreError } from "../../shared/store/index.ts";
 import { registerCache } from "./commands/cache.ts";
+import { registerDiscovered, registerNodeEnroll } from "./commands/discovered.ts";
 import { registerImages } from "./commands/images.ts";
 import { registerImport } from "./commands/import.ts";
 import { registerNodes } from "./commands/nodes.ts";
@@ -30,7 +31,8 @@ export function buildProgram(io: CliIo): Command {
   registerImport(program, io);
   registerScript(program, io);
   registerImages(program, io);
-  registerNodes(program, io);
+  registerNodeEnroll(registerNodes(program, io), io);
+  registerDiscovered(program, io);
   registerToken(program, io);
   registerCache(program, io);
   return program;

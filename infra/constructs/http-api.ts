@@ -33,11 +33,19 @@ export class SwiftbootHttpApi extends Construct {
       methods: [HttpMethod.GET, HttpMethod.HEAD],
       integration: integration("Artifacts", props.artifacts),
     });
+    const admin = integration("Admin", props.admin);
     api.addRoutes({
       path: "/v1/{proxy+}",
       methods: [HttpMethod.ANY],
-      integration: integration("Admin", props.admin),
+      integration: admin,
       authorizer: new HttpIamAuthorizer(),
+    });
+    // Booted machines report here with nothing but the signed URL (docs/provisioning.md): no
+    // SigV4. The admin function checks the URL's signature before reading anything.
+    api.addRoutes({
+      path: "/v1/callbacks/{proxy+}",
+      methods: [HttpMethod.POST],
+      integration: admin,
     });
     new CfnOutput(scope, "HttpApiUrl", { value: api.apiEndpoint });
   }

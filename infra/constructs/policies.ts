@@ -34,6 +34,16 @@ export function bootHistoryWrite(table: ITable): PolicyStatement {
 }
 
 /**
+ * Discovered machines: one conditional UpdateItem per unknown MAC a minute, under `DISC#<mac>`
+ * (shared/store/discovered.ts). Only DISC# partitions may be updated.
+ */
+export function discoveryWrite(table: ITable): PolicyStatement {
+  return allow(["dynamodb:UpdateItem"], [table.tableArn], {
+    "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["DISC#*"] },
+  });
+}
+
+/**
  * Fill locks: conditional put and delete of `LOCK#<key>` items only (shared/store/fill-lock.ts);
  * the LeadingKeys condition keeps these writes away from nodes, images and claims.
  */

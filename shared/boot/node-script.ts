@@ -1,4 +1,6 @@
+import { withNodeCallback } from "../callback/kernel-arg.ts";
 import type { Config } from "../config/index.ts";
+import { buildDiscoveryScript, discoveryLogFields } from "../discovery/script.ts";
 import { UnsafeScriptValueError } from "../ipxe/index.ts";
 import type { Image, Node } from "../model/index.ts";
 import type { BootIdentity } from "./identity.ts";
@@ -64,6 +66,7 @@ export function buildNodeScript(input: NodeScriptInput): NodeScriptResult {
   const settings = bootSettings(input.config);
   const ctx = { settings, identity: input.request, baseUrl: input.baseUrl };
   let plan = planBoot(input);
+  if (plan.kind === "boot") plan = withNodeCallback(plan, input.config, input.now, input.baseUrl);
   let script: string | undefined;
   let expiresAt: number | undefined;
 
@@ -85,6 +88,19 @@ export function buildNodeScript(input: NodeScriptInput): NodeScriptResult {
         plan = { kind: "error", node: plan.node, reason: error.message };
       }
     }
+  }
+  if (plan.kind === "unknown" && input.config.ipxe.unknown_action === "discover") {
+    const discovery = buildDiscoveryScript(input, ctx);
+    if (discovery.ok) {
+      const fields = logFieldsOf(plan, input.request, settings.urls.mode, undefined);
+      return {
+        script: discovery.script,
+        plan,
+        expiresAt: discovery.expiresAt,
+        logFields: discoveryLogFields(fields, discovery),
+      };
+    }
+    plan = { kind: "unknown", reason: `${plan.reason}; no discovery boot: ${discovery.reason}` };
   }
   if (plan.kind !== "boot") script = renderNoBootScript(plan, ctx);
 

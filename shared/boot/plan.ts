@@ -6,7 +6,7 @@ import { type BootIdentity, describeIdentity, macHexhyp } from "./identity.ts";
  * What a machine should do, decided from its node record, the node's images and who is asking.
  * Pure: no URLs, no clock, no configuration; those come in when the plan is rendered.
  */
-export type BootPurpose = "deploy" | "rescue" | "instance";
+export type BootPurpose = "deploy" | "rescue" | "instance" | "discovery";
 
 /** A kernel argument: a literal token, or one the generator expands on purpose in iPXE. */
 export type KernelArg = string | ScriptToken;
@@ -39,7 +39,7 @@ export interface PlanInput {
   request: BootIdentity;
 }
 
-const PURPOSE_BY_STATE: Partial<Record<ProvisionState, BootPurpose | "active">> = {
+const PURPOSE_BY_STATE: Partial<Record<ProvisionState, "deploy" | "rescue" | "active">> = {
   deploying: "deploy",
   cleaning: "deploy",
   inspecting: "deploy",

@@ -25,7 +25,12 @@ export interface BootUrls {
 export const KERNEL_NAME = "kernel";
 export const RAMDISK_NAME = "ramdisk";
 
-const PURPOSE_TEXT = { deploy: "deploy", rescue: "rescue", instance: "instance" } as const;
+const PURPOSE_TEXT = {
+  deploy: "deploy",
+  rescue: "rescue",
+  instance: "instance",
+  discovery: "discovery",
+} as const;
 
 type BootPlanOf<K extends BootPlan["kind"]> = Extract<BootPlan, { kind: K }>;
 

@@ -1,4 +1,5 @@
 import type { Config } from "../config/index.ts";
+import { discoveryImageIds } from "../discovery/script.ts";
 import { imageIdsOf } from "../model/index.ts";
 import type { BootStore } from "../store/types.ts";
 import type { BootIdentity } from "./identity.ts";
@@ -29,6 +30,13 @@ export async function scriptForRequest(
   const node =
     (mac === undefined ? undefined : await store.findNodeByMac(mac)) ??
     (uuid === undefined ? undefined : await store.findNodeByUuid(uuid));
-  const images = node === undefined ? new Map() : await store.getImages(imageIdsOf(node));
+  // An unknown machine boots nothing, or the discovery image with `unknown_action = discover`.
+  const imageIds =
+    node !== undefined
+      ? imageIdsOf(node)
+      : input.config.ipxe.unknown_action === "discover"
+        ? discoveryImageIds(input.config)
+        : [];
+  const images = imageIds.length === 0 ? new Map() : await store.getImages(imageIds);
   return buildNodeScript({ ...input, node, images });
 }

@@ -4,6 +4,9 @@ import fc from "fast-check";
 import { describe, it } from "vitest";
 import { cacheConfig, NOW, swiftConfig } from "../../test/support/boot/fixtures.ts";
 import { parsedCommands, scriptProblems } from "../../test/support/ipxe/check.ts";
+import { isBindable, REPORTING_STATES } from "../callback/kernel-arg.ts";
+import { callbackSettings } from "../callback/settings.ts";
+import { verifyCallbackPath } from "../callback/url.ts";
 import type { Config } from "../config/index.ts";
 import { echoWords } from "../ipxe/echo-text.ts";
 import { ARCHES, type Image, type Node, PROVISION_STATES } from "../model/index.ts";
@@ -155,6 +158,11 @@ const nodeArb: fc.Arbitrary<Node> = fc.record(
       fc.record({ deploy: pair, rescue: pair }, { requiredKeys: [] }),
       { maxKeys: 2 },
     ),
+    // Mostly what the store draws; sometimes a corrupted record's text.
+    state_id: fc.oneof(
+      { weight: 4, arbitrary: fc.stringMatching(/^[0-9a-f]{16}$/) },
+      { weight: 1, arbitrary: anyText },
+    ),
   },
   { requiredKeys: ["id", "name", "macs", "state"] },
 ) as fc.Arbitrary<Node>;
@@ -248,6 +256,30 @@ describe("every rendered script is safe (properties)", () => {
             const planned = result.plan.kernelArgs.map((a) => (typeof a === "string" ? a : a.text));
             assert.deepEqual(kernel.args.slice(at + 1), planned);
             assert.equal(commands.filter((c) => c.name === "boot").length, 1);
+            // A reporting state's boot carries one callback URL, bound to this node and stay.
+            const callbacks = kernel.args.filter((a) => a.startsWith("swiftboot.callback="));
+            const { node: booted } = result.plan;
+            const keys = callbackSettings(config).keys;
+            if (
+              keys !== undefined &&
+              result.plan.purpose !== "instance" &&
+              REPORTING_STATES.includes(booted.state) &&
+              booted.state_id !== undefined &&
+              isBindable(booted.id, booted.state_id)
+            ) {
+              assert.equal(callbacks.length, 1, kernel.args.join(" "));
+              const url = new URL((callbacks[0] as string).slice("swiftboot.callback=".length));
+              const check = verifyCallbackPath(url.pathname, keys, NOW);
+              assert.ok(check.ok, JSON.stringify(check));
+              assert.deepEqual(check.subject, {
+                kind: "node",
+                nodeId: booted.id,
+                state: booted.state,
+                stateId: booted.state_id,
+              });
+            } else {
+              assert.equal(callbacks.length, 0, kernel.args.join(" "));
+            }
           } else {
             // Nothing downloads, nothing boots: a message, then exit (local) or the fail action.
             for (const c of commands)

@@ -26,7 +26,10 @@ describe("parseConfig", () => {
       retry_delay: 5,
       timeout_ms: 0,
       fail_action: "exit",
+      unknown_action: "fail",
     });
+    expect(c.callback).toEqual({ ttl: 10_800, adopt_macs: false });
+    expect(c.discovery).toEqual({ ttl_days: 7 });
     expect(c.swift).toMatchObject({
       api_version: "v1",
       temp_url_duration: 300,
@@ -51,6 +54,24 @@ describe("parseConfig", () => {
     expect(c.ipxe.fail_action).toBe("reboot");
     expect(c.swift.temp_url_bind_ip).toBe(true);
     expect(c.ipxe.public_url).toBe("http://boot.example:8080");
+  });
+
+  it("needs a discovery kernel and ramdisk when unknown machines are to boot one", () => {
+    expect(
+      problemsOf(() => parseConfig({ env: { ...ok, SWIFTBOOT_IPXE_UNKNOWN_ACTION: "discover" } })),
+    ).toEqual([
+      "SWIFTBOOT_DISCOVERY_KERNEL (discovery.kernel): is required when ipxe.unknown_action is discover",
+      "SWIFTBOOT_DISCOVERY_RAMDISK (discovery.ramdisk): is required when ipxe.unknown_action is discover",
+    ]);
+    const c = parseConfig({
+      env: {
+        ...ok,
+        SWIFTBOOT_IPXE_UNKNOWN_ACTION: "discover",
+        SWIFTBOOT_DISCOVERY_KERNEL: "disc-kernel",
+        SWIFTBOOT_DISCOVERY_RAMDISK: "disc-ramdisk",
+      },
+    });
+    expect(c.discovery).toMatchObject({ kernel: "disc-kernel", ramdisk: "disc-ramdisk" });
   });
 
   it("takes a previous artifact signing key for rotations: a secret, new, never alone", () => {

@@ -16,6 +16,9 @@ const GROUP_INTRO: Record<keyof typeof groups, string> = {
   local: "Local runs only.",
   log: "Structured JSON logs, one line per request.",
   admin: "The admin API under `/v1` (see docs/admin-api.md) and per-node boot history.",
+  callback: "Callback URLs that booted machines report through (see docs/provisioning.md).",
+  discovery:
+    "Machines no node matches: the discovered list and the discovery image (see docs/provisioning.md).",
 };
 
 /** docs/configuration.md, rendered from the schema; a test keeps the committed file identical. */

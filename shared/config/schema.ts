@@ -33,6 +33,11 @@ export const groups = {
       "exit",
       "What a script does when it cannot boot: `exit` returns to the firmware (next boot device), `reboot`, or `shell` (iPXE shell, for debugging). `poweroff` is not offered because many iPXE builds lack it.",
     ),
+    unknown_action: oneOf(
+      ["fail", "discover"] as const,
+      "fail",
+      "What a machine no node matches gets: `fail` explains on its console and takes `fail_action`; `discover` boots the discovery image (`discovery.kernel`, `discovery.ramdisk`) with a callback URL, whose `done` report enrolls the machine as a node (docs/provisioning.md). Either way the machine is recorded under `GET /v1/discovered`.",
+    ),
   }),
   swift: z.strictObject({
     endpoint_url: url("Swift proxy URL as machines reach it, e.g. `http://swift.example:8080`."),
@@ -205,6 +210,41 @@ export const groups = {
       "Days each script served to a known node stays in its boot history (`GET /v1/nodes/{id}/boots`), expired by DynamoDB's TTL; 0 records none.",
     ),
   }),
+  callback: z.strictObject({
+    ttl: int(
+      10_800,
+      60,
+      604_800,
+      "Seconds a callback URL (`swiftboot.callback=` on deploy, rescue, clean and inspect kernel command lines) stays valid: long enough for the slowest installation. Signed with a key derived from `artifacts.signing_key` (rotation through `artifacts.previous_signing_key`); without a signing key, scripts carry no callback URL.",
+    ),
+    adopt_macs: bool(
+      false,
+      "Add the MACs an inspection report's inventory lists to the node (at most 32 in all). A MAC another node holds is left out and named in the answer.",
+    ),
+  }),
+  discovery: z.strictObject({
+    ttl_days: int(
+      7,
+      1,
+      365,
+      "Days an unknown machine stays listed under `GET /v1/discovered` after it was last seen (DynamoDB TTL).",
+    ),
+    kernel: optionalStr(
+      "Image id of the discovery kernel booted by unknown machines when `ipxe.unknown_action` is `discover`.",
+      /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+      "expected an image id",
+    ),
+    ramdisk: optionalStr(
+      "Image id of the discovery ramdisk (see `kernel`).",
+      /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+      "expected an image id",
+    ),
+    kernel_args: optionalStr(
+      "Extra kernel arguments for the discovery boot, separated by single spaces.",
+      /^[!-~]+( [!-~]+)*$/,
+      "expected printable tokens separated by single spaces",
+    ),
+  }),
 };
 
 /** One `admin.tokens` entry: `<scope>:<sha256 hex>`. */
@@ -222,6 +262,8 @@ export const configSchema = z
     local: z.prefault(groups.local, {}),
     log: z.prefault(groups.log, {}),
     admin: z.prefault(groups.admin, {}),
+    callback: z.prefault(groups.callback, {}),
+    discovery: z.prefault(groups.discovery, {}),
   })
   .check(
     z.superRefine((config, ctx) => {
@@ -262,6 +304,17 @@ export const configSchema = z
           path: ["front", config.front.key_pair_id === undefined ? "key_pair_id" : "private_key"],
           message: "front.key_pair_id and front.private_key are set together or not at all",
         });
+      }
+      if (config.ipxe.unknown_action === "discover") {
+        for (const key of ["kernel", "ramdisk"] as const) {
+          if (config.discovery[key] === undefined) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["discovery", key],
+              message: "is required when ipxe.unknown_action is discover",
+            });
+          }
+        }
       }
       // Entries are checked by position, never echoed: the list is a secret.
       (config.admin.tokens?.split(",") ?? []).forEach((entry, index) => {

@@ -4,7 +4,7 @@ import { identitiesOf } from "../store/node-writes.ts";
 import type { AdminStore } from "../store/types.ts";
 import type { ImportDocument } from "./document.ts";
 import { imageRefsOf } from "./image-refs.ts";
-import { sameRecord } from "./same-record.ts";
+import { sameAsStored } from "./same-record.ts";
 import {
   type Current,
   type ImportTarget,
@@ -170,7 +170,7 @@ export async function importInto(
     }
     if (p.current === undefined) result.outcome = "created";
     else if (p.current.corrupt) result.outcome = "updated";
-    else if (sameRecord(p.current.versioned.record, c.value)) {
+    else if (sameAsStored(p.current.versioned.record, c.value)) {
       result.outcome = "unchanged";
       if (!p.current.listed) result.version = p.current.versioned.version;
     } else result.outcome = "updated";

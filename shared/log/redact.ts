@@ -5,9 +5,14 @@
 const SIGNATURE_PARAMS =
   /((?:temp_url_sig|sig|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=)[^&"\s\\]+/gi;
 
+/** Callback URLs carry their signature as the last path segment (shared/callback/url.ts). */
+const CALLBACK_SIGNATURE = /(\/v1\/callbacks\/[^"\s\\?#]*\/)[0-9a-f]{64}/gi;
+
 /** Replaces every secret and every URL signature in `text`. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(SIGNATURE_PARAMS, "$1[redacted]");
+  let out = text
+    .replace(SIGNATURE_PARAMS, "$1[redacted]")
+    .replace(CALLBACK_SIGNATURE, "$1[redacted]");
   for (const secret of secrets) {
     if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join("[redacted]");
   }

@@ -1,6 +1,8 @@
 import { kernelArgsProblem } from "../ipxe/tokens.ts";
 import * as z from "../validation/zod.ts";
 import { archSchema, idSchema, macSchema, nameSchema, uuidSchema } from "./identifiers.ts";
+import { inventorySchema } from "./inventory.ts";
+import { REPORT_STATUSES, reportMessageSchema } from "./report.ts";
 
 /**
  * Provision states, after OpenStack Ironic's state machine (without its `wait` sub-states, which
@@ -22,6 +24,22 @@ export const PROVISION_STATES = [
 ] as const;
 export type ProvisionState = (typeof PROVISION_STATES)[number];
 export const provisionStateSchema = z.enum(PROVISION_STATES);
+
+/** Identifies one stay in a provision state: the store draws a new one at every state change. */
+export const stateIdSchema = z.string().check(z.regex(/^[0-9a-f]{16}$/, "must be 16 hex digits"));
+
+/** The last callback report applied to the node, so the same report again changes nothing. */
+export const lastReportSchema = z.strictObject({
+  /** ISO 8601 time the report was applied. */
+  at: z.iso.datetime(),
+  status: z.enum(REPORT_STATUSES),
+  /** The state the reported boot was issued in (the node has left it since). */
+  state: provisionStateSchema,
+  /** The `state_id` the reported boot was issued for. */
+  state_id: stateIdSchema,
+  message: z.optional(reportMessageSchema),
+});
+export type LastReport = z.output<typeof lastReportSchema>;
 
 export const kernelRamdiskSchema = z.strictObject({
   kernel: idSchema,
@@ -82,6 +100,11 @@ export const nodeSchema = z
     instance: z.optional(instanceImagesSchema),
     kernel_args: z.optional(kernelArgsSchema),
     arch_images: z.optional(z.partialRecord(archSchema, archImagesSchema)),
+    /** Kept by the store (docs/provisioning.md): drawn anew on every state change. */
+    state_id: z.optional(stateIdSchema),
+    /** Kept by the store across writes that omit them; set by callback reports. */
+    last_report: z.optional(lastReportSchema),
+    inventory: z.optional(inventorySchema),
   })
   .check(
     z.superRefine((node, ctx) => {

@@ -3,6 +3,7 @@ import { GetItemCommand } from "dynamodb-toolbox/entity/actions/get";
 import { ID_PATTERN, normalizeMac, normalizeUuid } from "../model/index.ts";
 import { call, type StoreContext } from "./context.ts";
 import { CorruptRecordError } from "./errors.ts";
+import { type StoredProvisionFields, storedProvisionFields } from "./provision-fields.ts";
 import { imageKey, nodeKey } from "./records.ts";
 
 /** What a write needs to know about the node it replaces or deletes. */
@@ -14,6 +15,8 @@ export interface NodeBeforeWrite {
   uuid: string | undefined;
   /** Image ids it refers to, whose `USEDBY#` items it holds. */
   images: string[];
+  /** The stored fields a write keeps (provision-fields.ts), raw. */
+  provision: StoredProvisionFields;
 }
 
 /**
@@ -46,6 +49,7 @@ export async function getNodeBeforeWrite(
     macs: strings(macs).flatMap((m) => normalizeMac(m) ?? []),
     uuid: typeof uuid === "string" ? normalizeUuid(uuid) : undefined,
     images: imageIdsIn(Item),
+    provision: storedProvisionFields(Item),
   };
 }
 

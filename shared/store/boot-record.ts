@@ -1,4 +1,4 @@
-import { idSchema, PROVISION_STATES } from "../model/index.ts";
+import { idSchema, PROVISION_STATES, reportMessageSchema } from "../model/index.ts";
 import * as z from "../validation/zod.ts";
 
 /**
@@ -28,6 +28,8 @@ export const bootRecordSchema = z.strictObject({
   /** Unix seconds at which the script's download URLs stop working. */
   expires_at: z.optional(z.int()),
   reason: z.optional(z.string().check(z.maxLength(1000))),
+  /** A callback report's message (outcome `report-done` or `report-fail`). */
+  message: z.optional(reportMessageSchema),
 });
 
 export type BootRecord = z.output<typeof bootRecordSchema>;

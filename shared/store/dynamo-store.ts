@@ -1,10 +1,12 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DiscoveryStore } from "../discovery/record.ts";
 import { normalizeMac, normalizeUuid } from "../model/index.ts";
 import { batchGetImages } from "./batch-reads.ts";
 import { listBoots, recordBoot } from "./boot-history.ts";
 import { getClaimOwner } from "./claim-reads.ts";
 import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
 import { createStoreContext, type StoreContext } from "./context.ts";
+import { deleteDiscovered, getDiscovered, listDiscovered, recordSighting } from "./discovered.ts";
 import { deleteImage, putImage } from "./image-writes.ts";
 import { listImages, listNodes } from "./listing.ts";
 import {
@@ -17,7 +19,7 @@ import { deleteNode, putNode } from "./node-writes.ts";
 import { getImage, getImageVersioned, getNode, getNodeVersioned } from "./strict-reads.ts";
 import type { AdminStore } from "./types.ts";
 
-export interface DynamoStore extends AdminStore {
+export interface DynamoStore extends AdminStore, DiscoveryStore {
   /** The underlying client, e.g. for ensureTable(). */
   readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -61,6 +63,10 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     deleteNode: (id, options) => deleteNode(ctx, id, options),
     recordBoot: (record, retentionSeconds) => recordBoot(ctx, record, retentionSeconds),
     listBoots: (nodeId, page) => listBoots(ctx, nodeId, page),
+    recordSighting: (write) => recordSighting(ctx, write),
+    listDiscovered: (page) => listDiscovered(ctx, page),
+    getDiscovered: (mac) => getDiscovered(ctx, mac),
+    deleteDiscovered: (mac) => deleteDiscovered(ctx, mac),
   };
 }
 

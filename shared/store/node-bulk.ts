@@ -8,6 +8,7 @@ import { macKey } from "./entities/identity-claim.ts";
 import { CorruptRecordError, StoreUnavailableError } from "./errors.ts";
 import { type Identity, identityKey, type TransactItem } from "./node-transaction.ts";
 import { nodeWritePlan, putNode } from "./node-writes.ts";
+import { storedProvisionFields } from "./provision-fields.ts";
 import { nodeForWrite, nodeFromItem } from "./records.ts";
 import type { Versioned, WriteResult } from "./types.ts";
 
@@ -173,6 +174,7 @@ function beforeWrite(current: Versioned<Node> | undefined): NodeBeforeWrite | un
     macs: record.macs,
     uuid: record.uuid,
     images: imageIdsOf(record),
+    provision: storedProvisionFields(record),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   type TransactItem,
   toItem,
 } from "./node-transaction.ts";
+import { withProvisionFields } from "./provision-fields.ts";
 import { nodeForWrite, nodeKey } from "./records.ts";
 import type { NodeWriteOptions, WriteOptions, WriteResult } from "./types.ts";
 import { imageBump, usageDelete, usagePut } from "./usage.ts";
@@ -114,12 +115,14 @@ export function checkExpected(
  */
 export function nodeWritePlan(
   ctx: StoreContext,
-  node: Node,
+  input: Node,
   current: NodeBeforeWrite | undefined,
   skips: Skips,
   expectedVersion: number | undefined,
 ): Plan<WriteResult> {
-  checkExpected(nodeKey(node.id), expectedVersion, current);
+  checkExpected(nodeKey(input.id), expectedVersion, current);
+  // What the store keeps (state_id, last report, inventory) survives any write of the record.
+  const node = nodeForWrite(withProvisionFields(input, current?.provision));
   const wanted = identitiesOf(node);
   const keep = new Set(wanted.map(identityKey));
   const released = identitiesOf(current).filter(
@@ -160,11 +163,11 @@ export async function putNode(
   input: Node,
   options: NodeWriteOptions = {},
 ): Promise<WriteResult> {
-  const node = nodeForWrite(input);
+  const checked = nodeForWrite(input);
   const written = await runNodeTransaction(
     ctx,
-    node.id,
-    (current, skips) => nodeWritePlan(ctx, node, current, skips, options.expectedVersion),
+    checked.id,
+    (current, skips) => nodeWritePlan(ctx, checked, current, skips, options.expectedVersion),
     { requireImages: options.requireImages === true },
   );
   return written as WriteResult;

@@ -18,11 +18,13 @@ import { Table } from "dynamodb-toolbox/table";
  * | image usage     | `IMAGE#<image id>`          | `USEDBY#<node id>`         | `nodeId`                                 |
  * | MAC claim       | `MAC#<12 lower-case hex>`   | `CLAIM`                    | `nodeId`                                 |
  * | UUID claim      | `UUID#<lower-case uuid>`    | `CLAIM`                    | `nodeId`                                 |
+ * | discovered      | `DISC#<12 lower-case hex>`  | `DISC`                     | DiscoveredMachine, `ttl`, gsi1 keys      |
  *
  * | gsi1 item | gsi1pk                         | gsi1sk     |
  * | --------- | ------------------------------ | ---------- |
  * | node      | `NODES#<state>#<shard>`        | node id    |
  * | image     | `IMAGES`                       | image id   |
+ * | discovered | `DISCOVERED`                  | `<last seen>#<12 hex>` |
  *
  * Claims make a MAC or UUID unique across nodes: putNode writes the node and its claims in one
  * transaction, each claim conditional on being free or already ours. A claim holds only the node

@@ -154,6 +154,7 @@ async function bootCacheNode(mode: "rom" | "lkrn") {
   expect(result.marker?.cmdline.split(/\s+/)).toEqual([
     "initrd=ramdisk",
     "BOOTIF=01-52-54-00-5b-02-01",
+    expect.stringMatching(/^swiftboot\.callback=http:\/\/10\.0\.2\.2:\d+\/v1\/callbacks\/node\//),
     "console=ttyS0",
     "e2e=cache",
   ]);

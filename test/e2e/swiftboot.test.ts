@@ -138,6 +138,9 @@ describe("a node in deploying", () => {
       expect(result.marker?.cmdline.split(/\s+/)).toEqual([
         "initrd=ramdisk",
         `BOOTIF=01-${hexhyp(DEPLOY_MAC)}`,
+        expect.stringMatching(
+          /^swiftboot\.callback=http:\/\/10\.0\.2\.2:\d+\/v1\/callbacks\/node\//,
+        ),
         "console=ttyS0",
         "e2e=deploy",
       ]);
@@ -177,6 +180,7 @@ describe("a node in deploying", () => {
       "initrd=ramdisk",
       // BOOTIF names the NIC that booted, not the one in the record.
       `BOOTIF=01-${hexhyp(SPARE_NIC_MAC)}`,
+      expect.stringMatching(/^swiftboot\.callback=http:\/\/10\.0\.2\.2:\d+\/v1\/callbacks\/node\//),
       "console=ttyS0",
       "e2e=by-uuid",
     ]);

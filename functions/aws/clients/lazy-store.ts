@@ -1,3 +1,8 @@
+import {
+  canRecordSightings,
+  type SightingWrite,
+  type SightingWriter,
+} from "../../../shared/discovery/record.ts";
 import type { BootStore } from "../../../shared/store/types.ts";
 
 /**
@@ -6,7 +11,7 @@ import type { BootStore } from "../../../shared/store/types.ts";
  * request is often `/boot.ipxe`, which needs no store, so it is answered without loading it.
  * A failed load is retried by the next call.
  */
-export function lazyBootStore(load: () => Promise<BootStore>): BootStore {
+export function lazyBootStore(load: () => Promise<BootStore>): BootStore & SightingWriter {
   let loading: Promise<BootStore> | undefined;
   const store = () => {
     loading ??= load().catch((error: unknown) => {
@@ -22,5 +27,10 @@ export function lazyBootStore(load: () => Promise<BootStore>): BootStore {
     // Boot history: written after the answer is decided, so by then the store is loaded anyway.
     recordBoot: async (record, retentionSeconds) =>
       (await store()).recordBoot?.(record, retentionSeconds),
+    // Unknown machines (docs/provisioning.md): also written after the answer.
+    recordSighting: async (write: SightingWrite) => {
+      const loaded = await store();
+      return canRecordSightings(loaded) ? loaded.recordSighting(write) : false;
+    },
   };
 }

@@ -2,10 +2,12 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../../config/index.ts";
+import { isDiscoveryStore } from "../../discovery/record.ts";
 import type { AdminStore } from "../../store/types.ts";
 import { bearerAuth, parseTokenEntries } from "../auth/index.ts";
 import { ProblemError, problemResponse, zodProblem } from "../problem.ts";
 import type { AppEnv } from "../types.ts";
+import { registerDiscoveredRoutes } from "./discovered.ts";
 import { adminFallback } from "./fallback.ts";
 import { registerImageRoutes } from "./images.ts";
 import { registerNodeActionRoutes } from "./node-actions.ts";
@@ -15,7 +17,14 @@ import { registerNodeRoutes } from "./nodes.ts";
 export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Where the admin API lives; nothing else under /v1 (the artifact route) is touched. */
-const PATHS = ["/images", "/images/*", "/nodes", "/nodes/*"] as const;
+const PATHS = [
+  "/images",
+  "/images/*",
+  "/nodes",
+  "/nodes/*",
+  "/discovered",
+  "/discovered/*",
+] as const;
 
 export interface AdminApiDeps {
   config: Config;
@@ -75,6 +84,7 @@ export function adminApi({ config, store, authenticate }: AdminApiDeps): OpenAPI
   registerImageRoutes(app, store);
   registerNodeRoutes(app, store);
   registerNodeActionRoutes(app, store);
+  if (isDiscoveryStore(store)) registerDiscoveredRoutes(app, store);
   for (const path of PATHS) app.all(path, adminFallback);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -10,6 +10,9 @@ const ROUTES: [RegExp, string][] = [
   [/^\/v1\/nodes\/[^/]+$/, "GET, PUT, PATCH, DELETE"],
   [/^\/v1\/nodes\/[^/]+\/actions\/[^/]+$/, "POST"],
   [/^\/v1\/nodes\/[^/]+\/boots$/, "GET"],
+  [/^\/v1\/discovered$/, "GET"],
+  [/^\/v1\/discovered\/[^/]+$/, "DELETE"],
+  [/^\/v1\/discovered\/[^/]+\/enroll$/, "POST"],
 ];
 
 export function adminFallback(c: Context<AppEnv>): Response {

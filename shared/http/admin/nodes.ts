@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { sameRecord } from "../../import/same-record.ts";
+import { sameAsStored } from "../../import/same-record.ts";
 import { type Node, nodeSchema, normalizeMac, normalizeUuid } from "../../model/index.ts";
 import { CorruptRecordError } from "../../store/errors.ts";
 import { nodeKey } from "../../store/records.ts";
@@ -152,7 +152,7 @@ export function registerNodeRoutes(app: OpenAPIHono<AppEnv>, store: AdminStore):
           : undefined
         : expectedVersion(nodeKey(id), ifMatch, current);
       // The same record again: nothing to write, and the version (the ETag) stays.
-      if (current !== undefined && sameRecord(current.record, node)) {
+      if (current !== undefined && sameAsStored(current.record, node)) {
         return { version: current.version, created: false };
       }
       return store.writeNode(node, {

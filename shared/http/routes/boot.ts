@@ -11,6 +11,7 @@ import { IpxeScript } from "../../ipxe/index.ts";
 import { RETRY_AFTER_SECONDS, SCRIPT_HEADERS, scriptErrorResponse } from "../responses.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
 import { recordBootInBackground } from "./record-boot.ts";
+import { recordDiscoveryInBackground } from "./record-discovery.ts";
 
 /**
  * The routes iPXE calls. Every answer is a script: iPXE shows nothing useful for a bare 404, and
@@ -81,6 +82,9 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
       // HEAD (a monitor, curl -I) boots nothing: it is not in the node's boot history.
       if (c.req.method !== "HEAD") {
         recordBootInBackground(c, deps, result.logFields, new Date(now()), clientIp);
+        if (result.plan.kind === "unknown") {
+          recordDiscoveryInBackground(c, deps, request, new Date(now()), clientIp);
+        }
       }
       return c.body(result.script, 200, SCRIPT_HEADERS);
     } catch (error) {

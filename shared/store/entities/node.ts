@@ -1,4 +1,5 @@
 import { Entity } from "dynamodb-toolbox/entity";
+import { any } from "dynamodb-toolbox/schema/any";
 import { item } from "dynamodb-toolbox/schema/item";
 import { list } from "dynamodb-toolbox/schema/list";
 import { map } from "dynamodb-toolbox/schema/map";
@@ -52,6 +53,16 @@ export const nodeItemSchema = item({
   )
     .partial()
     .optional(),
+  /** Kept by the store and by callback reports (provision-fields.ts); the model validates them. */
+  state_id: string().optional(),
+  last_report: map({
+    at: string(),
+    status: string(),
+    state: string(),
+    state_id: string(),
+    message: string().optional(),
+  }).optional(),
+  inventory: any().optional(),
 }).and((schema) => ({
   /** Listing index (table.ts): `NODES#<state>#<shard>` / node id, derived on every put. */
   gsi1pk: string()

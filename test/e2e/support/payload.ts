@@ -16,6 +16,11 @@ export interface Payload {
   kernel: string;
   /** busybox initramfs (cpio newc, gzip) printing the marker line and powering off. */
   initrd: string;
+  /**
+   * busybox initramfs with virtio-net that reports to `swiftboot.callback=` with wget, prints
+   * `SWIFTBOOT-E2E-REPORT rc=<code> <answer>`, then the marker line, and powers off.
+   */
+  callbackInitrd: string;
   /** 1 MiB raw disk whose boot sector prints SWIFTBOOT-E2E-LOCAL-DISK and halts. */
   localDisk: string;
   kernelPackage: string;
@@ -44,6 +49,7 @@ export async function buildPayload(): Promise<Payload> {
     cacheDir: get("CACHE_DIR"),
     kernel: get("KERNEL"),
     initrd: get("INITRD"),
+    callbackInitrd: get("INITRD_CALLBACK"),
     localDisk: get("LOCAL_DISK"),
     kernelPackage: get("KERNEL_PACKAGE"),
   };

@@ -141,6 +141,7 @@ describe("PATCH /v1/nodes/{id}", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("etag")).toBe('"2"');
     expect(res.body).toEqual({
+      state_id: expect.any(String),
       id: "p1",
       name: "patched",
       macs: ["02:00:00:00:2d:02"],

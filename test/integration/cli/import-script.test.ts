@@ -119,7 +119,7 @@ describe("swiftboot import and script", () => {
     expect(byMac.code).toBe(0);
     expect(byMac.out.startsWith("#!ipxe\n")).toBe(true);
     expect(byMac.out).toMatch(
-      /^kernel --name kernel \S+\/v1\/artifacts\/ipa-kernel\/\S+ initrd=ramdisk BOOTIF=01-52-54-00-aa-bb-cd ipa-debug=1 \|\| goto retry$/m,
+      /^kernel --name kernel \S+\/v1\/artifacts\/ipa-kernel\/\S+ initrd=ramdisk BOOTIF=01-52-54-00-aa-bb-cd swiftboot\.callback=\S+\/v1\/callbacks\/node\/\S+ ipa-debug=1 \|\| goto retry$/m,
     );
     const byUuid = await run([
       "script",

@@ -117,10 +117,14 @@ export function unavailableProblems(res: TimedResponse): string[] {
  * answers for the same node and data compare equal.
  */
 export function stableScript(text: string): string {
-  return text
-    .replace(/expires=\d+/g, "expires=E")
-    .replace(/temp_url_expires=\d+/g, "temp_url_expires=E")
-    .replace(/sig=[0-9a-f]+/g, "sig=S");
+  return (
+    text
+      .replace(/expires=\d+/g, "expires=E")
+      .replace(/temp_url_expires=\d+/g, "temp_url_expires=E")
+      .replace(/sig=[0-9a-f]+/g, "sig=S")
+      // A callback URL's expiry and signature (docs/provisioning.md).
+      .replace(/(\/v1\/callbacks\/\S+?\/)\d+\/[0-9a-f]{64}/g, "$1E/S")
+  );
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes; returns how long it took. */

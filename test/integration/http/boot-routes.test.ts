@@ -88,7 +88,7 @@ describe("GET /boot/{mac}.ipxe", () => {
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(res.text).toMatch(
       new RegExp(
-        `^kernel --name kernel ${server.url}/v1/artifacts/k/[0-9a-f]+/deploy\\.kernel\\?expires=\\d+&sig=[0-9a-f]{64} initrd=ramdisk BOOTIF=01-52-54-00-12-34-56 ipa-debug=1 \\|\\| goto retry$`,
+        `^kernel --name kernel ${server.url}/v1/artifacts/k/[0-9a-f]+/deploy\\.kernel\\?expires=\\d+&sig=[0-9a-f]{64} initrd=ramdisk BOOTIF=01-52-54-00-12-34-56 swiftboot\\.callback=${server.url}/v1/callbacks/node/[^/\\s]+/deploying/[0-9a-f]{16}/\\d+/[0-9a-f]{64} ipa-debug=1 \\|\\| goto retry$`,
         "m",
       ),
     );

@@ -56,7 +56,7 @@ describe("boot bundle, invoked with the sample events", () => {
     expect(known?.statusCode).toBe(200);
     expect(known?.body).toMatch(
       new RegExp(
-        `^kernel --name kernel ${BASE.replaceAll(".", "\\.")}/v1/artifacts/sample-kernel/[0-9a-f]{32}/vmlinuz\\?expires=\\d+&sig=[0-9a-f]{64} initrd=ramdisk BOOTIF=01-${hyphenated(KNOWN_MAC)} console=ttyS0,115200n8 `,
+        `^kernel --name kernel ${BASE.replaceAll(".", "\\.")}/v1/artifacts/sample-kernel/[0-9a-f]{32}/vmlinuz\\?expires=\\d+&sig=[0-9a-f]{64} initrd=ramdisk BOOTIF=01-${hyphenated(KNOWN_MAC)} swiftboot\\.callback=${BASE.replaceAll(".", "\\.")}/v1/callbacks/node/sample-node/deploying/[0-9a-f]{16}/\\d+/[0-9a-f]{64} console=ttyS0,115200n8 `,
         "m",
       ),
     );

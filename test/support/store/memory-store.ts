@@ -16,6 +16,7 @@ import {
   UnknownImageError,
   VersionMismatchError,
 } from "../../../shared/store/errors.ts";
+import { withProvisionFields } from "../../../shared/store/provision-fields.ts";
 import { imageForWrite, imageKey, nodeForWrite, nodeKey } from "../../../shared/store/records.ts";
 import type {
   AdminStore,
@@ -186,7 +187,8 @@ export class MemoryStore implements AdminStore {
     return { version, created: previous === undefined };
   }
 
-  #storeNode(node: Node, previous: Versioned<Node> | undefined): WriteResult {
+  #storeNode(input: Node, previous: Versioned<Node> | undefined): WriteResult {
+    const node = withProvisionFields(input, previous?.record);
     for (const mac of node.macs) {
       const owner = this.#macs.get(mac);
       if (owner !== undefined && owner !== node.id)
