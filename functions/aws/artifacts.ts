@@ -1,5 +1,5 @@
 /**
- * Lambda entry point for `/v1/artifacts/...` behind a Function URL in RESPONSE_STREAM mode: the
+ * Lambda entry point for `/v1/artifacts/...` and `/ipxe/<name>` (swiftboot's own iPXE builds) behind a Function URL in RESPONSE_STREAM mode: the
  * S3 artifact cache (bucket CACHE_BUCKET), filled on a miss from each image's origin under the
  * DynamoDB fill lock, or answered with a redirect to a presigned URL when `cache.redirect` is on.
  *
@@ -12,6 +12,7 @@ import { createS3Cache } from "../../shared/cache/s3-cache.ts";
 import { composeApp } from "../../shared/http/compose.ts";
 import { artifactRoutes } from "../../shared/http/routes/artifacts.ts";
 import { bootRoutes } from "../../shared/http/routes/boot.ts";
+import { ipxeRoutes } from "../../shared/http/routes/ipxe.ts";
 import { createDocumentClient } from "../../shared/store/client.ts";
 import { createDynamoStore } from "../../shared/store/dynamo-store.ts";
 import { cacheBucketOptions } from "./lib/cache-bucket.ts";
@@ -34,6 +35,6 @@ export const handler = createStreamingHandler("artifacts", ({ config, logger, cl
         timeoutMs: config.store.timeout_ms,
       }),
     },
-    [bootRoutes, artifactRoutes],
+    [bootRoutes, artifactRoutes, ipxeRoutes],
   );
 });

@@ -4,6 +4,7 @@ import { StoreError } from "../../shared/store/index.ts";
 import { registerCache } from "./commands/cache.ts";
 import { registerImages } from "./commands/images.ts";
 import { registerImport } from "./commands/import.ts";
+import { registerIpxe } from "./commands/ipxe.ts";
 import { registerNodes } from "./commands/nodes.ts";
 import { registerScript } from "./commands/script.ts";
 import { registerTempurl } from "./commands/tempurl.ts";
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
   registerNodes(program, io);
   registerToken(program, io);
   registerCache(program, io);
+  registerIpxe(program, io);
   return program;
 }
 

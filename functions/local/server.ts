@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from "node:fs";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
@@ -13,6 +14,7 @@ import { demoArtifactResponse, demoOriginFetch } from "./demo-artifacts.ts";
 import { type FsCache, openFsCache } from "./fs-cache.ts";
 import { restartOnlyChanges, watchConfigFile, withBoundOptions } from "./reload.ts";
 import { openLocalStore } from "./store.ts";
+import { readTls, reloadTlsOnChange, tlsFiles } from "./tls.ts";
 
 /**
  * The demo set is loaded once per data directory, so deleting the demo node doesn't bring it
@@ -89,19 +91,33 @@ export async function main(): Promise<void> {
   const configFile = process.env[CONFIG_FILE_ENV];
   const stopWatching = configFile ? watchConfigFile(configFile, reload) : () => {};
 
+  // server.tls_cert + tls_key: HTTPS, for swiftboot's own HTTPS-capable iPXE (docs/ipxe.md).
+  const tls = tlsFiles(config);
+  let tlsOptions: ReturnType<typeof readTls> | undefined;
+  try {
+    tlsOptions = tls === undefined ? undefined : readTls(tls);
+  } catch (error) {
+    console.error(`swiftboot: ${(error as Error).message}`);
+    process.exit(2);
+  }
   const server = serve({
     // `/demo/...` is the demo images' origin, served here only (functions/local/demo-artifacts.ts).
     fetch: (request, env) => demoArtifactResponse(request) ?? running.app.fetch(request, env),
     hostname: config.server.host,
     port: config.server.port,
+    ...(tlsOptions === undefined
+      ? {}
+      : { createServer: createHttpsServer, serverOptions: tlsOptions }),
   });
+  const stopTlsReload =
+    tls === undefined ? () => {} : reloadTlsOnChange(server as HttpsServer, tls, logger);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-  const url = `http://${host}:${port}`;
+  const url = `${tls === undefined ? "http" : "https"}://${host}:${port}`;
   logger.info("listening", {
     url,
     mode: config.ipxe.use_swift ? "swift" : "artifacts",
@@ -127,6 +143,7 @@ export async function main(): Promise<void> {
     stopping = true;
     logger.info("stopping", { signal });
     stopWatching();
+    stopTlsReload();
     server.close();
     await local.close();
     process.exit(0);

@@ -4,6 +4,7 @@ import { adminApi } from "./admin/index.ts";
 import { composeApp, type RouteDeps } from "./compose.ts";
 import { artifactRoutes } from "./routes/artifacts.ts";
 import { bootRoutes } from "./routes/boot.ts";
+import { ipxeRoutes } from "./routes/ipxe.ts";
 import type { AppDeps, AppEnv } from "./types.ts";
 
 /**
@@ -11,7 +12,7 @@ import type { AppDeps, AppEnv } from "./types.ts";
  * adapt requests to it. Boot scripts, artifacts, and the admin API when the store can serve it.
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
-  return composeApp(deps, [bootRoutes, artifactRoutes, adminRoutes]);
+  return composeApp(deps, [bootRoutes, artifactRoutes, ipxeRoutes, adminRoutes]);
 }
 
 function adminRoutes(deps: RouteDeps) {
