@@ -227,6 +227,8 @@ export class FsCache implements ArtifactCache {
       (name) => !name.startsWith("."),
       // Data first (removed by the walk), as delete() does: a sidecar without data is a miss.
       (dir, name) => rm(join(dir, `.${name}.meta.json`), { force: true }),
+      // Like the buckets' lifecycle rule: artifacts only; published iPXE binaries (ipxe/) stay.
+      join(this.root, "artifacts"),
     );
   }
 
@@ -238,6 +240,7 @@ export class FsCache implements ArtifactCache {
     cutoff: number,
     matches: (name: string) => boolean,
     after: (dir: string, name: string) => Promise<void>,
+    under: string = this.root,
   ): Promise<number> {
     let removed = 0;
     const walk = async (dir: string): Promise<void> => {
@@ -259,7 +262,7 @@ export class FsCache implements ArtifactCache {
         }
       }
     };
-    await walk(this.root);
+    await walk(under);
     return removed;
   }
 
