@@ -30,6 +30,7 @@ import { bootInTest } from "./support/vitest.ts";
  */
 
 const payload = inject("e2ePayload");
+const swift = inject("e2eSwift");
 const ipxeBuild = inject("e2eIpxeBuild");
 
 const EFI_MAC = "52:54:00:5b:17:01";
@@ -83,12 +84,15 @@ beforeAll(async () => {
       {
         id: deploy.kernel,
         name: "e2e tls kernel",
+        // Every image names its Swift object; these are filled from their origin instead.
+        swift: { object: swift.objects.deployKernel },
         origin: `http://127.0.0.1:${origin.port}/origin/vmlinuz`,
         ...kernel,
       },
       {
         id: deploy.ramdisk,
         name: "e2e tls ramdisk",
+        swift: { object: swift.objects.deployRamdisk },
         origin: `http://127.0.0.1:${origin.port}/origin/initrd`,
         ...initrd,
       },
