@@ -121,7 +121,7 @@ export function ovmfFatArgs(fatDir: string, mac: string): string[] {
   if (fatDir.includes(",")) throw new Error("the FAT folder's path must not contain a comma");
   return [
     ...["-accel", "tcg", "-m", "512", "-nographic", "-no-reboot", "-bios", OVMF],
-    ...["-drive", `file=fat:${fatDir},format=raw,if=none,id=d0`],
+    ...["-drive", `file=fat:${fatDir},format=raw,if=none,id=d0,readonly=on`],
     ...["-device", "virtio-blk-pci,drive=d0,bootindex=0"],
     ...["-netdev", "user,id=n0", "-device", `virtio-net-pci,netdev=n0,mac=${mac},romfile=`],
   ];
