@@ -51,6 +51,8 @@ export interface BootOptions {
    * are then only labels.
    */
   args?: string[];
+  /** A command QEMU runs under, e.g. `ip netns exec <ns>` for a network of the test's own. */
+  wrapper?: string[];
 }
 
 export type BootEnd = "marker" | "until" | "exit" | "timeout" | "aborted";
@@ -221,7 +223,11 @@ export function startMachine(opts: BootOptions): Machine {
   const started = performance.now();
   const firstScript =
     opts.mode === "lkrn" && opts.args === undefined ? firstScriptFile(opts.chainUrl) : undefined;
-  const command = ["qemu-system-x86_64", ...(opts.args ?? qemuArgs(opts, firstScript))];
+  const command = [
+    ...(opts.wrapper ?? []),
+    "qemu-system-x86_64",
+    ...(opts.args ?? qemuArgs(opts, firstScript)),
+  ];
   // Should this process die without running its exit hooks (SIGKILL), the tether kills QEMU at
   // once, and `timeout` a few seconds after the boot's own limit whatever happens.
   const backstopSeconds = Math.ceil(opts.timeoutMs / 1000) + 10;
