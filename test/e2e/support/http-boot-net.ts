@@ -3,7 +3,7 @@ import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { REPO_ROOT } from "./payload.ts";
-import { spawnTethered } from "./tether.ts";
+import { spawnTethered, whenThisProcessEnds } from "./tether.ts";
 
 /**
  * A network of the test's own for UEFI HTTP Boot: a network namespace holding a tap device for
@@ -42,7 +42,10 @@ export async function startHttpBootNet(opts: {
   };
   try {
     ip("netns", "add", namespace);
+    // Should this process be SIGKILLed, the namespace (and its tap device) goes all the same.
+    const dismiss = whenThisProcessEnds('ip netns delete "$0"', [namespace]);
     stops.push(() => {
+      dismiss();
       try {
         ip("netns", "delete", namespace);
       } catch {
