@@ -55,7 +55,13 @@ type BuildOptions = {
   jobs: string;
 };
 
-type PublishOptions = { from: string; bucket?: string; prefix?: string; endpoint?: string };
+type PublishOptions = {
+  from: string;
+  bucket?: string;
+  prefix?: string;
+  endpoint?: string;
+  region?: string;
+};
 
 /** Where `publish` writes: the local artifact cache (npm start), or an S3/R2 bucket. */
 async function publishTarget(options: PublishOptions, io: CliIo): Promise<ArtifactCache> {
@@ -64,7 +70,9 @@ async function publishTarget(options: PublishOptions, io: CliIo): Promise<Artifa
     return openFsCache(join(config.local.data_dir, "cache"));
   }
   // R2 and other S3-compatible stores: --endpoint (credentials from the usual AWS variables).
+  const region = options.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
   const client = new S3Client({
+    ...(region === undefined ? {} : { region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint, forcePathStyle: true }),
   });
   return createS3Cache({
@@ -146,6 +154,7 @@ export function registerIpxe(program: Command, io: CliIo): Command {
     .option("--bucket <name>", "the deployment's cache bucket (default: the local cache)")
     .option("--prefix <prefix>", "key prefix inside the bucket, as the deployment has it")
     .option("--endpoint <url>", "S3-compatible endpoint (Cloudflare R2)")
+    .option("--region <region>", "the bucket's region (default: AWS_REGION; R2: auto)")
     .action(async (options: PublishOptions) => {
       let manifest: IpxeManifest;
       try {
