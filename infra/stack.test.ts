@@ -347,6 +347,9 @@ describe("optional HTTP API", () => {
         "GET /boot/{file} NONE",
         "GET /v1/artifacts/{proxy+} NONE",
         "HEAD /v1/artifacts/{proxy+} NONE",
+        // swiftboot's own iPXE binaries (docs/ipxe.md), on the artifacts function.
+        "GET /ipxe/{name} NONE",
+        "HEAD /ipxe/{name} NONE",
       ].sort(),
     );
     withApi.resourcePropertiesCountIs(
