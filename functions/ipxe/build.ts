@@ -3,7 +3,6 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import {
-  CHAIN_URL_SLOT,
   chainUrlProblem,
   embeddedScript,
   findChainUrlSlots,
@@ -290,5 +289,3 @@ export async function exportBuild(build: IpxeBuildResult, out: string): Promise<
   }
   await copyFile(join(build.dir, "manifest.json"), join(out, "manifest.json"));
 }
-
-export { CHAIN_URL_SLOT };
