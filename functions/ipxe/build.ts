@@ -144,14 +144,25 @@ async function readTrust(paths: string[]): Promise<{ name: string; pem: string }
   return trust;
 }
 
+/** What the work folder is called inside the binaries' inputs, wherever it really is. */
+const WORK_PREFIX = "/swiftboot-ipxe";
+
 function makeArgs(
   targets: IpxeTarget[],
+  work: string,
   embed: string,
   trustFiles: string[],
   jobs: number,
   epoch: number,
 ): string[] {
-  const args = [`-j${jobs}`, ...targets.map((target) => target.makeTarget), `EMBED=${embed}`];
+  const args = [
+    `-j${jobs}`,
+    ...targets.map((target) => target.makeTarget),
+    `EMBED=${embed}`,
+    // The objects' debug info names their folder, and iPXE's build id is a checksum of the
+    // objects: without this, the same inputs built in two folders give different bytes.
+    `EXTRA_CFLAGS=-ffile-prefix-map=${work}=${WORK_PREFIX}`,
+  ];
   if (trustFiles.length > 0) {
     const list = trustFiles.join(",");
     // TRUST= limits which roots are trusted; CERT= carries the CA itself, so a server that sends
@@ -185,7 +196,8 @@ export async function buildIpxe(options: IpxeBuildOptions): Promise<IpxeBuildRes
   }
   const inputs = sha256(
     JSON.stringify({
-      builder: 1,
+      // Raised whenever the build procedure changes what comes out.
+      builder: 2,
       source: source.sha256,
       config: LOCAL_GENERAL_H,
       scripts: platforms,
@@ -238,7 +250,7 @@ export async function buildIpxe(options: IpxeBuildOptions): Promise<IpxeBuildRes
       const started = Date.now();
       await run(
         "make",
-        makeArgs(targets, embed, trustFiles, jobs, epoch),
+        makeArgs(targets, work, embed, trustFiles, jobs, epoch),
         src,
         join(work, `make-${platform}.log`),
       );
