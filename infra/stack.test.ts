@@ -390,6 +390,9 @@ describe("optional HTTP API", () => {
         "GET /v1/artifacts/{proxy+} NONE",
         "HEAD /v1/artifacts/{proxy+} NONE",
         "POST /v1/callbacks/{proxy+} NONE", // signed callback URLs (docs/provisioning.md)
+        // swiftboot's own iPXE binaries (docs/ipxe.md), on the artifacts function.
+        "GET /ipxe/{name} NONE",
+        "HEAD /ipxe/{name} NONE",
       ].sort(),
     );
     withApi.resourcePropertiesCountIs(
@@ -436,9 +439,14 @@ describe("CloudFront front", () => {
     return resource(ref["Fn::GetAtt"][0]).Properties as Json;
   };
 
-  it("routes the boot default, /v1/artifacts/* and /artifacts/* over plain HTTP too", () => {
+  it("routes the boot default, /v1/artifacts/*, /ipxe/* and /artifacts/* over plain HTTP too", () => {
     const all = behaviors();
-    expect([...all.keys()].sort()).toEqual(["/artifacts/*", "/v1/artifacts/*", "default"]);
+    expect([...all.keys()].sort()).toEqual([
+      "/artifacts/*",
+      "/ipxe/*",
+      "/v1/artifacts/*",
+      "default",
+    ]);
     for (const behavior of all.values()) {
       expect(behavior.ViewerProtocolPolicy).toBe("allow-all");
       expect(behavior.AllowedMethods).toEqual(["GET", "HEAD"]);
@@ -448,6 +456,10 @@ describe("CloudFront front", () => {
       /BootFunctionFunctionUrl\w+","FunctionUrl"/,
     );
     expect(JSON.stringify(originOf(all.get("/v1/artifacts/*")).DomainName)).toMatch(
+      /ArtifactsFunctionFunctionUrl\w+","FunctionUrl"/,
+    );
+    // swiftboot's own iPXE binaries come from the artifacts function (docs/ipxe.md).
+    expect(JSON.stringify(originOf(all.get("/ipxe/*")).DomainName)).toMatch(
       /ArtifactsFunctionFunctionUrl\w+","FunctionUrl"/,
     );
     expect(originOf(all.get("/artifacts/*")).DomainName).toEqual({
@@ -465,7 +477,7 @@ describe("CloudFront front", () => {
 
   it("never caches scripts or redirects, passes whole queries and the viewer headers", () => {
     const all = behaviors();
-    for (const name of ["default", "/v1/artifacts/*"]) {
+    for (const name of ["default", "/v1/artifacts/*", "/ipxe/*"]) {
       const behavior = all.get(name) as Behavior;
       expect(behavior.CachePolicyId).toBe(CACHING_DISABLED);
       expect(behavior.FunctionAssociations).toEqual([

@@ -28,7 +28,8 @@
 set -euo pipefail
 
 PACKAGES=(
-  qemu-system-x86 ipxe ipxe-qemu busybox-static cpio
+  qemu-system-x86 ipxe ipxe-qemu busybox-static cpio ovmf
+  gcc libc6-dev binutils make perl liblzma-dev openssl dnsmasq-base iproute2
   swift swift-proxy swift-account swift-container swift-object memcached python3-swiftclient
   openjdk-17-jre-headless
 )

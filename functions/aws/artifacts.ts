@@ -1,5 +1,5 @@
 /**
- * Lambda entry point for `/v1/artifacts/...` behind a Function URL in RESPONSE_STREAM mode: the
+ * Lambda entry point for `/v1/artifacts/...` and `/ipxe/<name>` (swiftboot's own iPXE builds) behind a Function URL in RESPONSE_STREAM mode: the
  * S3 artifact cache (bucket CACHE_BUCKET), filled on a miss from each image's origin under the
  * DynamoDB fill lock, or answered with a redirect to a presigned URL when `cache.redirect` is on.
  * Behind the stack's CloudFront front (`front.key_pair_id` and `front.private_key` set), every
@@ -14,6 +14,7 @@ import { createS3Cache } from "../../shared/cache/adapters/s3.ts";
 import { composeApp, type RouteDeps } from "../../shared/http/compose.ts";
 import { artifactRoutes } from "../../shared/http/routes/artifacts.ts";
 import { bootRoutes } from "../../shared/http/routes/boot.ts";
+import { ipxeRoutes } from "../../shared/http/routes/ipxe.ts";
 import { createDocumentClient } from "../../shared/store/client.ts";
 import { createDynamoStore } from "../../shared/store/dynamo-store.ts";
 import { createDynamoFillLock } from "../../shared/store/fill-lock.ts";
@@ -53,6 +54,6 @@ function build({ config, logger, clientAddress }: LambdaRuntime) {
       originFetch: nodeOriginFetch,
     },
     // Behind the stack's CloudFront front (front.key_pair_id): 302 to a CloudFront signed URL.
-    [bootRoutes, signedUrls === undefined ? artifactRoutes : signedUrls],
+    [bootRoutes, signedUrls === undefined ? artifactRoutes : signedUrls, ipxeRoutes],
   );
 }

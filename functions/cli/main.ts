@@ -6,6 +6,7 @@ import { registerCache } from "./commands/cache.ts";
 import { registerDiscovered, registerNodeEnroll } from "./commands/discovered.ts";
 import { registerImages } from "./commands/images.ts";
 import { registerImport } from "./commands/import.ts";
+import { registerIpxe } from "./commands/ipxe.ts";
 import { registerNodes } from "./commands/nodes.ts";
 import { registerScript } from "./commands/script.ts";
 import { registerTempurl } from "./commands/tempurl.ts";
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo): Command {
   registerDiscovered(program, io);
   registerToken(program, io);
   registerCache(program, io);
+  registerIpxe(program, io);
   return program;
 }
 

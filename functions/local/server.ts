@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from "node:fs";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
@@ -21,6 +22,7 @@ import {
   startImageWarnings,
 } from "./start-report.ts";
 import { openLocalStore } from "./store.ts";
+import { readTls, reloadTlsOnChange, tlsFiles } from "./tls.ts";
 
 /**
  * The demo set is loaded once per data directory, so deleting the demo node doesn't bring it
@@ -104,12 +106,26 @@ export async function main(): Promise<void> {
   const configFile = process.env[CONFIG_FILE_ENV];
   const stopWatching = configFile ? watchConfigFile(configFile, reload) : () => {};
 
+  // server.tls_cert + tls_key: HTTPS, for swiftboot's own HTTPS-capable iPXE (docs/ipxe.md).
+  const tls = tlsFiles(config);
+  let tlsOptions: ReturnType<typeof readTls> | undefined;
+  try {
+    tlsOptions = tls === undefined ? undefined : readTls(tls);
+  } catch (error) {
+    console.error(`swiftboot: ${(error as Error).message}`);
+    process.exit(2);
+  }
   const server = serve({
     // `/demo/...` is the demo images' origin, served here only (functions/local/demo-artifacts.ts).
     fetch: (request, env) => demoArtifactResponse(request) ?? running.app.fetch(request, env),
     hostname: config.server.host,
     port: config.server.port,
+    ...(tlsOptions === undefined
+      ? {}
+      : { createServer: createHttpsServer, serverOptions: tlsOptions }),
   });
+  const stopTlsReload =
+    tls === undefined ? () => {} : reloadTlsOnChange(server as HttpsServer, tls, logger);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
@@ -120,12 +136,13 @@ export async function main(): Promise<void> {
     if (why === undefined) throw error;
     console.error(`swiftboot: ${why}`);
     stopWatching();
+    stopTlsReload();
     await local.close();
     process.exit(2);
   }
   const { port } = server.address() as AddressInfo;
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-  const url = `http://${host}:${port}`;
+  const url = `${tls === undefined ? "http" : "https"}://${host}:${port}`;
   logger.info("listening", {
     url,
     mode: config.ipxe.use_swift ? "swift" : "artifacts",
@@ -152,6 +169,7 @@ export async function main(): Promise<void> {
     stopping = true;
     logger.info("stopping", { signal });
     stopWatching();
+    stopTlsReload();
     server.close();
     await local.close();
     process.exit(0);

@@ -62,7 +62,8 @@ export interface SwiftbootFrontProps {
  * The plain-HTTP front machines boot through: one CloudFront distribution whose viewers may use
  * http or https (stock iPXE has no TLS), in front of
  *
- * - the boot Function URL (default behaviour) and the artifacts Function URL (`/v1/artifacts/*`),
+ * - the boot Function URL (default behaviour) and the artifacts Function URL (`/v1/artifacts/*`,
+ *   and swiftboot's own iPXE binaries under `/ipxe/*`),
  *   both AWS_IAM and reached through Origin Access Control, never cached, query strings whole;
  * - the private cache bucket (`/artifacts/*`) through Origin Access Control, served only on a
  *   CloudFront signed URL of the trusted key group (the artifacts function redirects there).
@@ -120,6 +121,8 @@ export class SwiftbootFront extends Construct {
       additionalBehaviors: {
         // A miss waits for its fill (cache.fill_wait_ms, 20 s here) before answering.
         "/v1/artifacts/*": functionBehavior(props.artifacts, Duration.seconds(60)),
+        // swiftboot's own iPXE binaries (docs/ipxe.md), patched with this front's chain URL.
+        "/ipxe/*": functionBehavior(props.artifacts),
         [`/${ARTIFACTS_PREFIX}*`]: {
           origin: S3BucketOrigin.withOriginAccessControl(props.bucket),
           viewerProtocolPolicy: ViewerProtocolPolicy.ALLOW_ALL,

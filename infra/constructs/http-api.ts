@@ -28,10 +28,17 @@ export class SwiftbootHttpApi extends Construct {
     const boot = integration("Boot", props.boot);
     api.addRoutes({ path: "/boot.ipxe", methods: [HttpMethod.GET], integration: boot });
     api.addRoutes({ path: "/boot/{file}", methods: [HttpMethod.GET], integration: boot });
+    const artifacts = integration("Artifacts", props.artifacts);
     api.addRoutes({
       path: "/v1/artifacts/{proxy+}",
       methods: [HttpMethod.GET, HttpMethod.HEAD],
-      integration: integration("Artifacts", props.artifacts),
+      integration: artifacts,
+    });
+    // swiftboot's own iPXE binaries (docs/ipxe.md), served from the cache bucket.
+    api.addRoutes({
+      path: "/ipxe/{name}",
+      methods: [HttpMethod.GET, HttpMethod.HEAD],
+      integration: artifacts,
     });
     const admin = integration("Admin", props.admin);
     api.addRoutes({

@@ -1,3 +1,4 @@
+import { chainUrlFor, chainUrlProblem } from "../ipxe-binaries/slot.ts";
 import * as z from "../validation/zod.ts";
 import { bool, int, oneOf, optionalStr, secret, str, url } from "./options.ts";
 
@@ -12,7 +13,7 @@ export const groups = {
       "true: kernel and ramdisk URLs are OpenStack Swift temporary URLs minted per request and nothing is cached; false: they point at swiftboot's own signed artifact route, served from the bucket-backed cache.",
     ),
     public_url: url(
-      "Base URL machines use to reach swiftboot (e.g. `http://boot.example:8080`), shown in the start banner. Use plain http: stock iPXE builds have no TLS, so an https URL gets a warning at start.",
+      "Base URL machines use to reach swiftboot (e.g. `http://boot.example:8080`), shown in the start banner. Its scheme decides the scheme of every URL in the scripts: https needs an HTTPS-capable iPXE (swiftboot's own builds, docs/ipxe.md); stock iPXE builds have no TLS, so an https URL gets a warning at start. At most 246 characters, so that `<public_url>/boot.ipxe` fits the chain URL slot of swiftboot's iPXE binaries.",
       "(derived from each request's Host)",
     ),
     retries: int(
@@ -178,6 +179,10 @@ export const groups = {
       65_535,
       "Port the local server listens on (0 picks a free one). If another program has it, `npm start` stops and says so: pick another.",
     ),
+    tls_cert: optionalStr(
+      "PEM certificate chain file: with `server.tls_key`, the local server speaks HTTPS instead of HTTP. Both files are read again when either changes, so a renewed certificate needs no restart.",
+    ),
+    tls_key: optionalStr("PEM private key file of `server.tls_cert`."),
   }),
   local: z.strictObject({
     data_dir: str(
@@ -315,6 +320,23 @@ export const configSchema = z
             });
           }
         }
+      }
+      if (config.ipxe.public_url !== undefined) {
+        const problem = chainUrlProblem(chainUrlFor(config.ipxe.public_url));
+        if (problem !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["ipxe", "public_url"],
+            message: `cannot be built into swiftboot's iPXE binaries: <public_url>/boot.ipxe ${problem}`,
+          });
+        }
+      }
+      if ((config.server.tls_cert === undefined) !== (config.server.tls_key === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["server", config.server.tls_cert === undefined ? "tls_cert" : "tls_key"],
+          message: "is required with the other of server.tls_cert and server.tls_key",
+        });
       }
       // Entries are checked by position, never echoed: the list is a secret.
       (config.admin.tokens?.split(",") ?? []).forEach((entry, index) => {

@@ -5,6 +5,7 @@ import { composeApp, type RouteDeps } from "./compose.ts";
 import { artifactRoutes } from "./routes/artifacts.ts";
 import { bootRoutes } from "./routes/boot.ts";
 import { callbackRouteGroup } from "./routes/callbacks.ts";
+import { ipxeRoutes } from "./routes/ipxe.ts";
 import type { AppDeps, AppEnv } from "./types.ts";
 
 /**
@@ -12,7 +13,13 @@ import type { AppDeps, AppEnv } from "./types.ts";
  * adapt requests to it. Boot scripts, artifacts, and the admin API when the store can serve it.
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
-  return composeApp(deps, [bootRoutes, artifactRoutes, callbackRouteGroup, adminRoutes]);
+  return composeApp(deps, [
+    bootRoutes,
+    artifactRoutes,
+    ipxeRoutes,
+    callbackRouteGroup,
+    adminRoutes,
+  ]);
 }
 
 function adminRoutes(deps: RouteDeps) {

@@ -239,6 +239,8 @@ export class FsCache implements ArtifactCache {
       (_name, mtimeMs) => mtimeMs < cutoff,
       // Data first (removed by the walk), as delete() does: a sidecar without data is a miss.
       (dir, name) => rm(join(dir, `.${name}.meta.json`), { force: true }),
+      // Like the buckets' lifecycle rule: artifacts only; published iPXE binaries (ipxe/) stay.
+      join(this.root, "artifacts"),
     );
   }
 
@@ -250,6 +252,7 @@ export class FsCache implements ArtifactCache {
     matches: (name: string) => boolean,
     remove: (name: string, mtimeMs: number) => boolean,
     after: (dir: string, name: string) => Promise<void>,
+    under: string = this.root,
   ): Promise<number> {
     let removed = 0;
     const walk = async (dir: string): Promise<void> => {
@@ -271,7 +274,7 @@ export class FsCache implements ArtifactCache {
         }
       }
     };
-    await walk(this.root);
+    await walk(under);
     return removed;
   }
 

@@ -45,6 +45,14 @@ export interface BootOptions {
    */
   disk?: string;
   signal?: AbortSignal;
+  /**
+   * The whole QEMU command line after the program name, for machines the two modes do not
+   * describe (OVMF, swiftboot's own iPXE: test/e2e/support/own-ipxe.ts); `mode` and `chainUrl`
+   * are then only labels.
+   */
+  args?: string[];
+  /** A command QEMU runs under, e.g. `ip netns exec <ns>` for a network of the test's own. */
+  wrapper?: string[];
 }
 
 export type BootEnd = "marker" | "until" | "exit" | "timeout" | "aborted";
@@ -213,8 +221,13 @@ export function startMachine(opts: BootOptions): Machine {
     throw new Error(`not starting a machine: this process got ${terminating} and is stopping`);
   }
   const started = performance.now();
-  const firstScript = opts.mode === "lkrn" ? firstScriptFile(opts.chainUrl) : undefined;
-  const command = ["qemu-system-x86_64", ...qemuArgs(opts, firstScript)];
+  const firstScript =
+    opts.mode === "lkrn" && opts.args === undefined ? firstScriptFile(opts.chainUrl) : undefined;
+  const command = [
+    ...(opts.wrapper ?? []),
+    "qemu-system-x86_64",
+    ...(opts.args ?? qemuArgs(opts, firstScript)),
+  ];
   // Should this process die without running its exit hooks (SIGKILL), the tether kills QEMU at
   // once, and `timeout` a few seconds after the boot's own limit whatever happens.
   const backstopSeconds = Math.ceil(opts.timeoutMs / 1000) + 10;
