@@ -3,15 +3,15 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../../functions/cli/main.ts";
-import { buildIpxe } from "../../../functions/ipxe/build.ts";
+import { main } from "../../functions/cli/main.ts";
+import { buildIpxe } from "../../functions/ipxe/build.ts";
 import {
   CHAIN_URL_SLOT_LENGTH,
   findChainUrlSlots,
   patchChainUrl,
-} from "../../../shared/ipxe-binaries/slot.ts";
-import type { IpxeManifest } from "../../../shared/ipxe-binaries/targets.ts";
-import { BIOS_CHAIN_URL, buildTestIpxe, IPXE_SOURCE, TEST_CA } from "../../e2e/support/own-ipxe.ts";
+} from "../../shared/ipxe-binaries/slot.ts";
+import type { IpxeManifest } from "../../shared/ipxe-binaries/targets.ts";
+import { BIOS_CHAIN_URL, buildTestIpxe, IPXE_SOURCE, TEST_CA } from "./support/own-ipxe.ts";
 
 /**
  * `swiftboot ipxe build` from the release tarball in ../shared/third-party: the build the e2e tier
