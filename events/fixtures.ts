@@ -61,6 +61,13 @@ export const sampleNode: NodeInput = {
   kernel_args: "console=ttyS0,115200n8",
 };
 
+/**
+ * The `state_id` of sample-node's stay in `deploying` that the callback events were signed for.
+ * The store draws a fresh one whenever a node enters a state; tests that replay the events write
+ * this one onto the seeded node, as if the machine had booted during that stay.
+ */
+export const SAMPLE_STATE_ID = "5eed0000c0ffee01";
+
 /** A bearer token of the admin API and its `admin.tokens` entry (scope admin), for the samples. */
 export const SAMPLE_ADMIN_TOKEN = "sample-admin-token-not-secret-0123456789";
 export const SAMPLE_ADMIN_TOKENS_ENTRY =

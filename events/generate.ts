@@ -5,7 +5,12 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { artifactContentId, artifactFileName, signArtifactUrl } from "../shared/boot/index.ts";
+import {
+  artifactContentId,
+  artifactFileName,
+  signArtifactUrl,
+} from "../shared/artifacts/signed-url.ts";
+import { callbackKeys, signCallbackUrl } from "../shared/callback/url.ts";
 import { imageSchema } from "../shared/model/index.ts";
 import {
   EDGE_IP,
@@ -18,6 +23,7 @@ import {
   SAMPLE_ADMIN_TOKEN,
   SAMPLE_ARTIFACT_KEY,
   SAMPLE_EXPIRES,
+  SAMPLE_STATE_ID,
   SOURCE_IP,
   sampleImages,
   UNKNOWN_MAC,
@@ -139,6 +145,47 @@ function throughFront(event: ReturnType<typeof functionUrlEvent>) {
   };
 }
 
+/**
+ * A machine's report as the front's `/v1/callbacks/*` behaviour delivers it to the callbacks
+ * Function URL (auth NONE, no Origin Access Control: nobody signed it, so no IAM caller): every
+ * viewer header but Host (the managed AllViewerExceptHostHeader policy), CloudFront's own, the
+ * viewer-request function's, and the body base64-encoded, as Function URLs deliver a POST body.
+ */
+function callbackThroughFront(path: string, body: string) {
+  const event = throughFront(
+    functionUrlEvent("POST", path, {
+      "user-agent": "Wget",
+      "content-type": "application/x-www-form-urlencoded",
+      "content-length": String(Buffer.byteLength(body)),
+    }),
+  );
+  const { authorizer: _none, ...requestContext } = event.requestContext;
+  return {
+    ...event,
+    requestContext: { ...requestContext, accountId: "anonymous" },
+    body: Buffer.from(body, "utf8").toString("base64"),
+    isBase64Encoded: true,
+  };
+}
+
+/** The path of sample-node's callback URL for its deploy (the one its deploy script carries). */
+function callbackPath(): string {
+  const keys = callbackKeys(SAMPLE_ARTIFACT_KEY, undefined);
+  if (keys === undefined) throw new Error("no callback keys");
+  return signCallbackUrl(
+    "",
+    { kind: "node", nodeId: "sample-node", state: "deploying", stateId: SAMPLE_STATE_ID },
+    SAMPLE_EXPIRES,
+    keys.current,
+  );
+}
+
+/** The same path with its signature's last digit changed. */
+function forged(path: string): string {
+  const last = path.at(-1) === "0" ? "1" : "0";
+  return `${path.slice(0, -1)}${last}`;
+}
+
 function artifactPath(index: 0 | 1): string {
   const image = imageSchema.parse(images[index]);
   const url = signArtifactUrl({
@@ -202,6 +249,8 @@ export const events: Record<string, unknown> = {
   ),
   "front-artifact-get": throughFront(functionUrlEvent("GET", artifactPath(1))),
   "front-artifact-head": throughFront(functionUrlEvent("HEAD", artifactPath(1))),
+  "front-callback-done": callbackThroughFront(callbackPath(), "status=done"),
+  "front-callback-forged": callbackThroughFront(forged(callbackPath()), "status=done"),
   // The admin Function URL is AWS_IAM and not behind the front: AWS verified the operator's SigV4.
   "admin-iam-list-nodes": functionUrlEvent(
     "GET",

@@ -25,7 +25,7 @@ function synthesize(id: string, props: Omit<SwiftbootStackProps, "bundleDir"> = 
   const bundleDir = mkdtempSync(join(tmpdir(), "swiftboot-infra-"));
   const outdir = mkdtempSync(join(tmpdir(), "swiftboot-cdk-out-"));
   temporary.push(bundleDir, outdir);
-  for (const name of ["boot", "artifacts", "admin", "cache-warmer"]) {
+  for (const name of ["boot", "artifacts", "admin", "callbacks", "cache-warmer"]) {
     mkdirSync(join(bundleDir, name));
     writeFileSync(join(bundleDir, name, "index.mjs"), "export const handler = () => {};\n");
   }
@@ -40,7 +40,13 @@ afterAll(() => {
   for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const FUNCTIONS = ["BootFunction", "ArtifactsFunction", "AdminFunction", "CacheWarmerFunction"];
+const FUNCTIONS = [
+  "BootFunction",
+  "ArtifactsFunction",
+  "AdminFunction",
+  "CallbacksFunction",
+  "CacheWarmerFunction",
+];
 
 function resource(logicalId: string): Json {
   const found = template.toJSON().Resources[logicalId] as Json | undefined;
@@ -146,6 +152,7 @@ describe("functions", () => {
       BootFunction: [512, 10],
       ArtifactsFunction: [1024, 900],
       AdminFunction: [256, 30],
+      CallbacksFunction: [256, 10],
       CacheWarmerFunction: [1024, 900],
     });
   });
@@ -170,8 +177,8 @@ describe("functions", () => {
 
   it("retains logs for a month", () => {
     const groups = template.findResources("AWS::Logs::LogGroup");
-    // The four functions' and the front's key-pair custom resource's.
-    expect(Object.keys(groups)).toHaveLength(5);
+    // The five functions' and the front's key-pair custom resource's.
+    expect(Object.keys(groups)).toHaveLength(6);
     for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
   });
 });
@@ -184,7 +191,7 @@ describe("function URLs", () => {
     return Object.values(urls)[0]?.Properties as Json | undefined;
   };
 
-  it("makes every URL AWS_IAM: boot and artifacts reached through the front, admin signed", () => {
+  it("makes every URL but the callbacks' AWS_IAM: boot and artifacts behind the front, admin signed", () => {
     expect(urlOf("BootFunction")).toMatchObject({ AuthType: "AWS_IAM" });
     expect(urlOf("BootFunction")?.InvokeMode).toBeUndefined();
     expect(urlOf("ArtifactsFunction")).toMatchObject({
@@ -193,9 +200,14 @@ describe("function URLs", () => {
     });
     expect(urlOf("AdminFunction")).toMatchObject({ AuthType: "AWS_IAM" });
     expect(urlOf("CacheWarmerFunction")).toBeUndefined();
-    for (const url of Object.values(template.findResources("AWS::Lambda::Url"))) {
-      expect(url.Properties.AuthType).toBe("AWS_IAM");
-    }
+    // Reports are POSTs, which Origin Access Control cannot pass for busybox wget or curl: the
+    // callback URL's own HMAC is the proof (docs/provisioning.md), as for artifact URLs.
+    expect(urlOf("CallbacksFunction")).toMatchObject({ AuthType: "NONE" });
+    expect(urlOf("CallbacksFunction")?.InvokeMode).toBeUndefined();
+    const open = Object.values(template.findResources("AWS::Lambda::Url")).filter(
+      (url) => url.Properties.AuthType !== "AWS_IAM",
+    );
+    expect(open).toHaveLength(1);
   });
 
   it("leaves boot and artifacts open without the front (context front=false)", () => {
@@ -209,6 +221,7 @@ describe("function URLs", () => {
     expect(bareUrl("BootFunction")).toMatchObject({ AuthType: "NONE" });
     expect(bareUrl("ArtifactsFunction")).toMatchObject({ AuthType: "NONE" });
     expect(bareUrl("AdminFunction")).toMatchObject({ AuthType: "AWS_IAM" });
+    expect(bareUrl("CallbacksFunction")).toMatchObject({ AuthType: "NONE" });
     bare.resourceCountIs("AWS::CloudFront::Distribution", 0);
     bare.hasOutput("ChainUrl", {
       Value: {
@@ -268,6 +281,18 @@ describe("least privilege", () => {
         "secretsmanager:GetSecretValue",
       ].sort(),
     );
+    // A report: read the node (claims, images), write it back with its claims and usage items,
+    // record it in the boot history, clear a discovered entry. No Query, no UpdateItem.
+    expect(actionsOf("CallbacksFunction")).toEqual(
+      [
+        ...logs,
+        "dynamodb:BatchGetItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "secretsmanager:GetSecretValue",
+      ].sort(),
+    );
     expect(actionsOf("CacheWarmerFunction")).toEqual(
       [
         ...logs,
@@ -310,6 +335,17 @@ describe("least privilege", () => {
     expect(leadingKeys("BootFunction")).toEqual([{ "dynamodb:LeadingKeys": ["NODE#*"] }]);
     expect(leadingKeys("ArtifactsFunction")).toEqual([{ "dynamodb:LeadingKeys": ["LOCK#*"] }]);
     expect(leadingKeys("CacheWarmerFunction")).toEqual([{ "dynamodb:LeadingKeys": ["LOCK#*"] }]);
+    // A report writes a node transaction (node, its claims, its images' USEDBY# items) and the
+    // boot history; it deletes only the DISC# entry of a machine it enrolled.
+    expect(leadingKeys("CallbacksFunction")).toEqual([
+      { "dynamodb:LeadingKeys": ["NODE#*", "MAC#*", "UUID#*", "IMAGE#*"] },
+    ]);
+    const deletes = statementsOf("CallbacksFunction").filter((s) =>
+      JSON.stringify(s.Action).includes("dynamodb:DeleteItem"),
+    );
+    expect(
+      deletes.map((s) => (s.Condition as Json | undefined)?.["ForAllValues:StringLike"]),
+    ).toEqual([{ "dynamodb:LeadingKeys": ["DISC#*"] }]);
     // The boot function records unknown machines (docs/provisioning.md): DISC# items only.
     const updates = statementsOf("BootFunction").filter((s) =>
       JSON.stringify(s.Action).includes("dynamodb:UpdateItem"),
@@ -377,7 +413,7 @@ describe("parameters", () => {
 });
 
 describe("optional HTTP API", () => {
-  it("routes boot, artifacts and (IAM-signed) admin paths to their functions", () => {
+  it("routes boot, artifacts, callbacks and (IAM-signed) admin paths to their functions", () => {
     const withApi = synthesize("WithApi", { httpApi: true });
     const routes = Object.values(withApi.findResources("AWS::ApiGatewayV2::Route")).map(
       (r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType ?? "NONE"}`,
@@ -398,7 +434,17 @@ describe("optional HTTP API", () => {
     withApi.resourcePropertiesCountIs(
       "AWS::ApiGatewayV2::Integration",
       { PayloadFormatVersion: "2.0" },
-      3,
+      4,
+    );
+    // Reports go to the callbacks function, not the admin API's.
+    const resources = withApi.toJSON().Resources as Record<string, { Properties: Json }>;
+    const callbackRoute = Object.values(resources).find(
+      (r) => r.Properties?.RouteKey === "POST /v1/callbacks/{proxy+}",
+    );
+    const target = JSON.stringify(callbackRoute?.Properties.Target);
+    const integrationId = target.match(/"Ref":"(\w+)"/)?.[1] as string;
+    expect(JSON.stringify(resources[integrationId]?.Properties.IntegrationUri)).toContain(
+      "CallbacksFunction",
     );
     // Without the context flag there is none.
     template.resourceCountIs("AWS::ApiGatewayV2::Api", 0);
@@ -445,9 +491,12 @@ describe("CloudFront front", () => {
       "/artifacts/*",
       "/ipxe/*",
       "/v1/artifacts/*",
+      "/v1/callbacks/*",
       "default",
     ]);
-    for (const behavior of all.values()) {
+    for (const [name, behavior] of all) {
+      if (name === "/v1/callbacks/*") continue; // POST: below
+
       expect(behavior.ViewerProtocolPolicy).toBe("allow-all");
       expect(behavior.AllowedMethods).toEqual(["GET", "HEAD"]);
       expect(behavior.Compress).toBe(false);
@@ -515,6 +564,41 @@ describe("CloudFront front", () => {
     expect(all.get("default")?.TrustedKeyGroups).toBeUndefined();
   });
 
+  it("takes machines' reports: POST on /v1/callbacks/* to the callbacks URL, never cached", () => {
+    const callbacks = behaviors().get("/v1/callbacks/*") as Behavior;
+    expect(callbacks).toMatchObject({
+      ViewerProtocolPolicy: "allow-all",
+      AllowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+      CachePolicyId: CACHING_DISABLED,
+      // Managed AllViewerExceptHostHeader: Content-Type and the body reach the function, and
+      // Host stays the Function URL's own.
+      OriginRequestPolicyId: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+      Compress: false,
+      FunctionAssociations: [
+        {
+          EventType: "viewer-request",
+          FunctionARN: {
+            "Fn::GetAtt": [expect.stringMatching(/^FrontViewerRequest/), "FunctionARN"],
+          },
+        },
+      ],
+    });
+    expect(callbacks.TrustedKeyGroups).toBeUndefined();
+    const origin = originOf(callbacks);
+    expect(JSON.stringify(origin.DomainName)).toMatch(
+      /CallbacksFunctionFunctionUrl\w+","FunctionUrl"/,
+    );
+    // No Origin Access Control: it would sign the POST without the body hash Lambda requires.
+    expect(origin.OriginAccessControlId).toBeUndefined();
+    expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: "https-only" });
+    // The callbacks function believes no viewer header: its URL is open to direct calls.
+    const variables = (
+      resource("CallbacksFunction").Properties as { Environment: { Variables: Json } }
+    ).Environment.Variables;
+    expect(variables.SWIFTBOOT_FRONT_VIEWER_HEADERS).toBeUndefined();
+    expect(variables.SWIFTBOOT_FRONT_KEY_PAIR_ID).toEqual(expect.anything());
+  });
+
   it("reaches both Function URLs and the bucket through Origin Access Control", () => {
     const all = behaviors();
     expect(oacOf(originOf(all.get("default")))).toMatchObject({
@@ -535,7 +619,7 @@ describe("CloudFront front", () => {
     });
   });
 
-  it("leaves nothing public: only this distribution may invoke the functions or read the bucket", () => {
+  it("leaves nothing public but the callback URL: only this distribution may invoke the functions or read the bucket", () => {
     const distributionArn = {
       "Fn::Join": [
         "",
@@ -552,7 +636,27 @@ describe("CloudFront front", () => {
     const permissions = Object.values(template.findResources("AWS::Lambda::Permission"));
     expect(permissions.length).toBeGreaterThan(0);
     const invoked = new Set<string>();
-    for (const permission of permissions) {
+    // The one public URL: the callbacks function's, for reports only (its URL is its proof), and
+    // invocable by anyone only through that URL, never by the Invoke API.
+    const callbacksArn = { "Fn::GetAtt": ["CallbacksFunction", "Arn"] };
+    const isPublic = (p: Json) => p.Principal === "*";
+    expect(permissions.map((permission) => permission.Properties as Json).filter(isPublic)).toEqual(
+      [
+        {
+          Action: "lambda:InvokeFunctionUrl",
+          FunctionName: callbacksArn,
+          FunctionUrlAuthType: "NONE",
+          Principal: "*",
+        },
+        {
+          Action: "lambda:InvokeFunction",
+          FunctionName: callbacksArn,
+          InvokedViaFunctionUrl: true,
+          Principal: "*",
+        },
+      ],
+    );
+    for (const permission of permissions.filter((p) => !isPublic(p.Properties as Json))) {
       const p = permission.Properties as Json;
       expect(p.Principal).toBe("cloudfront.amazonaws.com");
       expect(p.SourceArn).toEqual(distributionArn);

@@ -18,6 +18,7 @@ import { adminPrincipals, defineParameters } from "./constructs/parameters.ts";
 import {
   bootHistoryWrite,
   cacheReadWrite,
+  callbackReportWrite,
   discoveryWrite,
   fillLockWrite,
   secretRead,
@@ -165,6 +166,23 @@ export class SwiftbootStack extends Stack {
       url: { authType: FunctionUrlAuthType.AWS_IAM },
     });
 
+    const callbacks = new SwiftbootFunction(this, "Callbacks", {
+      ...common,
+      bundle: "callbacks",
+      logicalId: "CallbacksFunction",
+      description: "swiftboot: POST /v1/callbacks/... (booted machines' reports)",
+      // One HMAC, two or three DynamoDB calls and a transaction per report.
+      memoryMiB: 256,
+      timeout: Duration.seconds(10),
+      statements: [...callbackReportWrite(table), secretRead(secret)],
+      // NONE, behind the front or not: a POST through Origin Access Control needs the viewer to
+      // send x-amz-content-sha256, which busybox wget and curl -d do not. The callback URL is its
+      // own credential (HMAC over node, state, stay and expiry, checked before the body is read)
+      // and grants one report for one boot, like an artifact URL grants one download; the role
+      // above is all a report can reach.
+      url: { authType: FunctionUrlAuthType.NONE },
+    });
+
     const warmer = new SwiftbootFunction(this, "CacheWarmer", {
       ...common,
       environment: cacheEnvironment,
@@ -209,6 +227,7 @@ export class SwiftbootStack extends Stack {
       const front = new SwiftbootFront(this, "Front", {
         boot: boot.functionUrl as FunctionUrl,
         artifacts: artifacts.functionUrl as FunctionUrl,
+        callbacks: callbacks.functionUrl as FunctionUrl,
         bucket,
         secret,
         logRetention: common.logRetention,
@@ -216,7 +235,7 @@ export class SwiftbootStack extends Stack {
       });
       // Every function reads the secret, which holds front.private_key from now on: each gets the
       // key id that goes with it (config requires both or neither).
-      for (const fn of [boot, artifacts, admin, warmer]) {
+      for (const fn of [boot, artifacts, admin, callbacks, warmer]) {
         fn.fn.addEnvironment("SWIFTBOOT_FRONT_KEY_PAIR_ID", front.publicKey.publicKeyId);
       }
       for (const fn of [boot, artifacts])
@@ -233,6 +252,7 @@ export class SwiftbootStack extends Stack {
         boot: boot.fn,
         artifacts: artifacts.fn,
         admin: admin.fn,
+        callbacks: callbacks.fn,
       });
     }
 

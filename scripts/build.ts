@@ -23,6 +23,7 @@ export const LAMBDA_FUNCTIONS = {
   boot: "functions/aws/boot.ts",
   artifacts: "functions/aws/artifacts.ts",
   admin: "functions/aws/admin.ts",
+  callbacks: "functions/aws/callbacks.ts",
   "cache-warmer": "functions/aws/cache-warmer.ts",
 } as const;
 export type LambdaName = keyof typeof LAMBDA_FUNCTIONS;

@@ -50,6 +50,8 @@ export function viewerRequestCode(aliases: readonly string[]): string {
 export interface SwiftbootFrontProps {
   boot: FunctionUrl;
   artifacts: FunctionUrl;
+  /** The callbacks Function URL (auth NONE: a report is a POST, which OAC cannot pass). */
+  callbacks: FunctionUrl;
   bucket: IBucket;
   /** The stack's secret: the key pair's private key is kept in it (`front.private_key`). */
   secret: ISecret;
@@ -66,7 +68,11 @@ export interface SwiftbootFrontProps {
  *   and swiftboot's own iPXE binaries under `/ipxe/*`),
  *   both AWS_IAM and reached through Origin Access Control, never cached, query strings whole;
  * - the private cache bucket (`/artifacts/*`) through Origin Access Control, served only on a
- *   CloudFront signed URL of the trusted key group (the artifacts function redirects there).
+ *   CloudFront signed URL of the trusted key group (the artifacts function redirects there);
+ * - the callbacks Function URL (`/v1/callbacks/*`), which takes POST with a body. Origin Access
+ *   Control cannot carry that for the machines: Lambda refuses a signed POST whose viewer did not
+ *   send `x-amz-content-sha256` (busybox wget and curl do not). So this origin is a plain HTTPS
+ *   origin to an auth-NONE URL, whose requests prove themselves with the callback URL's HMAC.
  *
  * The key group's key pair is made at deploy time by a custom resource that keeps the private
  * key in the stack's secret (infra/front/key-pair.cjs).
@@ -123,6 +129,21 @@ export class SwiftbootFront extends Construct {
         "/v1/artifacts/*": functionBehavior(props.artifacts, Duration.seconds(60)),
         // swiftboot's own iPXE binaries (docs/ipxe.md), patched with this front's chain URL.
         "/ipxe/*": functionBehavior(props.artifacts),
+        // Reports: POST with a small body (shared/http/routes/callbacks.ts), never cached. All
+        // viewer headers but Host (the Function URL's own is needed), so Content-Type arrives;
+        // the viewer-request function still overwrites the x-swiftboot-viewer-* headers.
+        "/v1/callbacks/*": {
+          origin: new FunctionUrlOrigin(props.callbacks),
+          viewerProtocolPolicy: ViewerProtocolPolicy.ALLOW_ALL,
+          // The only choice that includes POST; the route answers 405 to all but POST.
+          allowedMethods: AllowedMethods.ALLOW_ALL,
+          cachePolicy: CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          compress: false,
+          functionAssociations: [
+            { function: viewerRequest, eventType: FunctionEventType.VIEWER_REQUEST },
+          ],
+        },
         [`/${ARTIFACTS_PREFIX}*`]: {
           origin: S3BucketOrigin.withOriginAccessControl(props.bucket),
           viewerProtocolPolicy: ViewerProtocolPolicy.ALLOW_ALL,

@@ -9,10 +9,11 @@ export interface SwiftbootHttpApiProps {
   boot: IFunction;
   artifacts: IFunction;
   admin: IFunction;
+  callbacks: IFunction;
 }
 
 /**
- * Optional (context `httpApi=true`): one API Gateway HTTP API in front of the three HTTP
+ * Optional (context `httpApi=true`): one API Gateway HTTP API in front of the four HTTP
  * functions, routing by path. Its Lambda integration sends the same payload 2.0 events as a
  * Function URL, so the functions need no change; it is what `sam local start-api` serves
  * locally, and one host name for all routes in AWS. Unlike the Function URLs it buffers
@@ -48,11 +49,12 @@ export class SwiftbootHttpApi extends Construct {
       authorizer: new HttpIamAuthorizer(),
     });
     // Booted machines report here with nothing but the signed URL (docs/provisioning.md): no
-    // SigV4. The admin function checks the URL's signature before reading anything.
+    // SigV4. The callbacks function checks the URL's signature before reading anything, and its
+    // role can write only what a report writes.
     api.addRoutes({
       path: "/v1/callbacks/{proxy+}",
       methods: [HttpMethod.POST],
-      integration: admin,
+      integration: integration("Callbacks", props.callbacks),
     });
     new CfnOutput(scope, "HttpApiUrl", { value: api.apiEndpoint });
   }

@@ -108,3 +108,26 @@ export function cacheReadWrite(bucket: IBucket): PolicyStatement[] {
 export function secretRead(secret: ISecret): PolicyStatement {
   return allow(["secretsmanager:GetSecretValue"], [secret.secretArn]);
 }
+
+/**
+ * What a callback report writes, and nothing else (shared/http/routes/callbacks.ts): the node's
+ * conditional transaction (shared/store/node-writes.ts: the node item under `NODE#`, its MAC and
+ * UUID claims, re-put as they are, and the `USEDBY#` usage items it keeps in its images'
+ * `IMAGE#` partitions), the report in its boot history (`NODE#`), and for a discovery report
+ * the node it enrols and the `DISC#` entry it clears. Reads are the node, its claims and images.
+ * No Query, no UpdateItem (a report never starts using an image, so never bumps one), no
+ * deletion outside `DISC#`.
+ */
+export function callbackReportWrite(table: ITable): PolicyStatement[] {
+  return [
+    allow(["dynamodb:GetItem", "dynamodb:BatchGetItem"], [table.tableArn]),
+    allow(["dynamodb:PutItem"], [table.tableArn], {
+      "ForAllValues:StringLike": {
+        "dynamodb:LeadingKeys": ["NODE#*", "MAC#*", "UUID#*", "IMAGE#*"],
+      },
+    }),
+    allow(["dynamodb:DeleteItem"], [table.tableArn], {
+      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["DISC#*"] },
+    }),
+  ];
+}
