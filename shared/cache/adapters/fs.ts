@@ -25,12 +25,12 @@ import { writerGone } from "./fs-orphans.ts";
  * written (the writer's process id tells a crash's leftovers from a fill in progress).
  *
  * A put streams into a temp file in the target directory while verifyWrite (streams.ts) counts,
- * hashes and checks size and sha256; it then fsyncs, writes the sidecar (recording the data
- * file's inode), and only then renames sidecar and data into place, back to back and
- * synchronously, so no other put in this process can interleave. Readers see the old object or
- * the new one, never a partial file; any failure removes the temp files. A sidecar whose inode does not match the data file (a crash
- * between the two renames, or two processes racing) makes the entry read as a miss, and the
- * next fill rewrites both.
+ * hashes and checks size and sha256; it then fsyncs, writes the sidecar (recording the data file's
+ * inode), and only then renames sidecar and data into place, back to back and synchronously, so no
+ * other put in this process can interleave. Readers see the old object or the new one, never a
+ * partial file; any failure removes the temp files. A sidecar whose inode does not match the data
+ * file (a crash between the two renames, or two processes racing) makes the entry read as a miss,
+ * and the next fill rewrites both.
  */
 export const READ_CHUNK_BYTES = 256 * 1024;
 /** Temp files older than this are leftovers of a crash, whatever process wrote them. */
