@@ -1,7 +1,8 @@
 /**
  * The CDK app: `npm run synth` (offline; builds the bundles first) and `npm run deploy`.
  * Context: `-c cacheExpirationDays=30 -c logRetentionDays=30 -c stackName=Swiftboot
- * -c httpApi=true` (an API Gateway HTTP API too, e.g. for `sam local start-api`) `-c front=false`
+ * -c httpApi=true` (an API Gateway HTTP API too, e.g. for `sam local start-api`; needs
+ * `front=false`) `-c front=false`
  * (no CloudFront front: bring your own) `-c frontDomain=boot.example.com -c
  * frontCertificateArn=arn:aws:acm:us-east-1:...` (a custom domain for the front).
  */

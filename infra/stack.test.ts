@@ -6,7 +6,7 @@ import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { viewerRequestCode } from "./constructs/front.ts";
-import { SwiftbootStack, type SwiftbootStackProps } from "./stack.ts";
+import { HTTP_API_WITH_FRONT, SwiftbootStack, type SwiftbootStackProps } from "./stack.ts";
 
 /**
  * The synthesized template: resources, their settings, and exactly which IAM actions on which
@@ -414,7 +414,7 @@ describe("parameters", () => {
 
 describe("optional HTTP API", () => {
   it("routes boot, artifacts, callbacks and (IAM-signed) admin paths to their functions", () => {
-    const withApi = synthesize("WithApi", { httpApi: true });
+    const withApi = synthesize("WithApi", { httpApi: true, front: false });
     const routes = Object.values(withApi.findResources("AWS::ApiGatewayV2::Route")).map(
       (r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType ?? "NONE"}`,
     );
@@ -448,6 +448,13 @@ describe("optional HTTP API", () => {
     );
     // Without the context flag there is none.
     template.resourceCountIs("AWS::ApiGatewayV2::Api", 0);
+  });
+
+  it("is refused with the front, whose signed artifact redirects it cannot route", () => {
+    expect(() => synthesize("WithApiAndFront", { httpApi: true })).toThrow(HTTP_API_WITH_FRONT);
+    expect(() => synthesize("WithApiAndFrontExplicit", { httpApi: true, front: true })).toThrow(
+      /httpApi=true cannot be combined with the CloudFront front.*-c front=false/,
+    );
   });
 });
 

@@ -48,19 +48,31 @@ export interface SwiftbootStackProps extends StackProps {
 }
 
 /**
+ * Why `httpApi=true` needs `front=false`. Behind the front, the boot and artifacts functions take
+ * the host their scripts and redirects name from the front's viewer headers; a request through
+ * the HTTP API carries none (or forged ones: API Gateway passes a caller's headers on), so they
+ * would name the API's host, and the artifacts function's redirects to CloudFront signed URLs
+ * (`/artifacts/...`) would point at a host that does not route them and whose signature
+ * CloudFront would not accept anyway (a signed URL names its host).
+ */
+export const HTTP_API_WITH_FRONT =
+  "context httpApi=true cannot be combined with the CloudFront front: behind the front, artifact requests are answered with CloudFront signed URLs under /artifacts/ on the request's host, which the HTTP API does not route, and the API would pass callers' viewer headers on to the functions. Add -c front=false (e.g. for sam local start-api), or leave httpApi out.";
+
+/**
  * swiftboot on AWS: the table, the cache bucket, the secret, and one Lambda function per
  * deployable, each with a Function URL where it serves HTTP and only the permissions it uses.
  */
 export class SwiftbootStack extends Stack {
   constructor(scope: Construct, id: string, props: SwiftbootStackProps) {
     super(scope, id, props);
+    const withFront = props.front ?? true;
+    if (props.httpApi && withFront) throw new Error(HTTP_API_WITH_FRONT);
     const params = defineParameters(this);
     const { table } = new SwiftbootTable(this, "Data");
     const { bucket } = new CacheBucket(this, "Cache", {
       expirationDays: props.cacheExpirationDays ?? 30,
     });
     const { secret } = new SwiftbootSecret(this, "Secrets");
-    const withFront = props.front ?? true;
     if (!withFront) {
       Annotations.of(this).addWarningV2(
         "swiftboot:no-front",

@@ -3,7 +3,8 @@
  * Lambda asset holds exactly one function:
  *
  * - dist/aws/<name>/index.mjs: Lambda, nodejs22.x on arm64 (platform node, ESM), with
- *   secrets-reader.mjs beside it (loaded on first use).
+ *   secrets-reader.mjs beside it, and undici-client.mjs beside those that fill the cache (each
+ *   loaded on first use).
  * - dist/edge/worker.js: Cloudflare Workers (workerd), resolved as wrangler does for
  *   `nodejs_compat`: browser/worker conditions, `node:*` left to the runtime.
  * - dist/bench/minimal-lambda/index.mjs: a minimal hono Lambda built exactly like the functions,
@@ -117,6 +118,12 @@ const splitOptions: BuildOptions = {
   outExtension: { ".js": ".mjs" },
 };
 const SECRETS_READER = "functions/aws/environment/secrets-reader.ts";
+/**
+ * The pinned undici of functions/node/origin-fetch.ts (about 740 KB), in a file of its own for the
+ * functions that fill the cache: loaded on the first fill, not on every cold start.
+ */
+const UNDICI_CLIENT = "functions/node/undici-client.ts";
+const FILLS: ReadonlySet<LambdaName> = new Set(["artifacts", "cache-warmer"]);
 
 const workerOptions: BuildOptions = {
   ...common,
@@ -187,15 +194,19 @@ export async function buildBundles(options: BuildBundlesOptions = {}): Promise<B
         plugins,
         entryPoints: SPLIT.has(name) ? { index: entry } : [entry],
       }).then(async (result) => {
-        // Read once per execution environment (functions/aws/environment/secrets.ts): its own file.
-        const reader = await build({
-          ...lambdaOptions,
-          plugins: [dropZodLocales, envCredentialsOnly],
-          entryPoints: [SECRETS_READER],
-          outfile: join(dirname(result.file), "secrets-reader.mjs"),
-        });
-        for (const [out, meta] of Object.entries(reader.metafile?.outputs ?? {})) {
-          if (!out.endsWith(".map")) result.totalBytes += meta.bytes;
+        // Files loaded on first use (functions/aws/environment/secrets.ts, origin-fetch.ts).
+        const lazy: [entry: string, file: string][] = [[SECRETS_READER, "secrets-reader.mjs"]];
+        if (FILLS.has(name)) lazy.push([UNDICI_CLIENT, "undici-client.mjs"]);
+        for (const [entry, file] of lazy) {
+          const side = await build({
+            ...lambdaOptions,
+            plugins: [dropZodLocales, envCredentialsOnly],
+            entryPoints: [entry],
+            outfile: join(dirname(result.file), file),
+          });
+          for (const [out, meta] of Object.entries(side.metafile?.outputs ?? {})) {
+            if (!out.endsWith(".map")) result.totalBytes += meta.bytes;
+          }
         }
         return result;
       }),

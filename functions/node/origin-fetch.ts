@@ -1,5 +1,5 @@
-import type { Agent } from "undici";
 import type { OriginFetch } from "../../shared/artifacts/origin.ts";
+import type { UndiciClient } from "./undici-client.ts";
 
 /**
  * How cache fills reach images' origins on Node (`npm start`, `swiftboot cache warm`, the Lambda
@@ -23,15 +23,39 @@ import type { OriginFetch } from "../../shared/artifacts/origin.ts";
  *
  * Workers keep their runtime's fetch; the core (shared/) takes this through the `OriginFetch`
  * seam and never imports undici. undici is loaded on the first fill, not at import: the Lambda
- * functions that carry it should not pay for it on a cold start that fills nothing.
+ * functions that carry it should not pay for it on a cold start that fills nothing. In a bundle
+ * it is a file of its own beside index.mjs (undici-client.mjs, scripts/build.ts builds it from
+ * undici-client.ts), as the secret readers are (functions/aws/environment/secrets.ts).
  */
-let client: Promise<{ agent: Agent; fetch: typeof import("undici").fetch }> | undefined;
+const CLIENT_MODULES = ["./undici-client.mjs", "./undici-client.ts"];
+
+type ClientModule = typeof import("./undici-client.ts");
+
+let client: Promise<UndiciClient> | undefined;
+
+/**
+ * The bundled client, or (unbundled, under tsx or vitest) its source. Specifiers built at run
+ * time, so that esbuild leaves the import alone instead of inlining undici. A failed load is not
+ * kept: the next fill tries again.
+ */
+async function loadClient(): Promise<UndiciClient> {
+  let firstError: unknown;
+  for (const specifier of CLIENT_MODULES) {
+    try {
+      const module = (await import(new URL(specifier, import.meta.url).href)) as ClientModule;
+      return module.createUndiciClient();
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  throw firstError;
+}
 
 export const nodeOriginFetch: OriginFetch = async (url, init) => {
-  client ??= import("undici").then(({ Agent, fetch }) => ({
-    agent: new Agent({ bodyTimeout: 0, headersTimeout: 0 }),
-    fetch,
-  }));
+  client ??= loadClient().catch((error: unknown) => {
+    client = undefined;
+    throw error;
+  });
   const { agent, fetch } = await client;
   const response = await fetch(url, { ...init, dispatcher: agent });
   // undici's Response implements the same Fetch standard interface as the global one; only its

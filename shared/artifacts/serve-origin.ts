@@ -1,4 +1,4 @@
-import { sliceStream, verifiedStream } from "../cache/verify.ts";
+import { sliceStream, verifyForClient } from "../cache/verify.ts";
 import {
   type ArtifactAnswer,
   type ArtifactRequest,
@@ -37,7 +37,7 @@ export async function fromOrigin(
     return {
       status: 200,
       headers,
-      body: verifiedStream(origin.body, expected),
+      body: verifyForClient(origin.body, expected),
       source: "origin",
       bytes: 0,
       note: why,
@@ -54,7 +54,7 @@ export async function fromOrigin(
     return {
       status: 200,
       headers: headersFor(req, size, lastModified),
-      body: verifiedStream(origin.body, expected),
+      body: verifyForClient(origin.body, expected),
       source: "origin",
       bytes: size,
       note: why,

@@ -12,6 +12,14 @@ import { artifactContentId } from "./signed-url.ts";
  * changes). Idempotent: content-addressed keys mean an object already cached is exactly the one
  * wanted, so warming it again is a HEAD and nothing more. The fill lock keeps a warmer and a
  * booting machine (or two warmers) from downloading the same image twice.
+ *
+ * Its HEAD → lock → HEAD → fill is its own, not the serving path's FillCoordinator
+ * (shared/cache/coalesce.ts), which answers a different question: how long a booting machine may
+ * wait. The coordinator polls the cache for `waitMs` when the lock is held, fills anyway when the
+ * lock backend fails, waits for its own fill at most `waitMs` too, and reports a failed cache
+ * write as a bypass without its error. A warmer must answer "busy" at once (with the holder) when
+ * the lock is held, fail the record when the lock backend fails (its stream retries it), await
+ * the whole fill, tell "filled" from "cached", and fail with the write's own error.
  */
 export interface WarmDeps {
   cache: ArtifactCache;

@@ -2,7 +2,7 @@ import { OriginError, type OriginFailure } from "./errors.ts";
 import { boundedTee, TeeStallError } from "./tee.ts";
 import type { ArtifactCache, CachedObject, CacheError } from "./types.ts";
 import { CacheWriteError } from "./types.ts";
-import { type Expected, verifiedStream } from "./verify.ts";
+import { type Expected, verifyForClient } from "./verify.ts";
 
 /** An origin download a fill reads from (shared/artifacts/origin.ts opens one). */
 export interface OpenedOrigin {
@@ -16,7 +16,7 @@ export interface OpenedOrigin {
  * Fill on miss: one origin download feeds both the requesting client and `cache.put`.
  *
  * - The client is served while the object is written, from the same bytes (no second download),
- *   through `verifiedStream`: the last chunk is held back until length and sha256 have been
+ *   through `verifyForClient`: the last chunk is held back until length and sha256 have been
  *   checked, so a wrong or truncated origin body reaches the client as a failed download.
  * - The tee reads at the slower side's pace (bounded memory; see tee.ts).
  * - If the origin fails midway, both sides error: the put leaves nothing, the client's response
@@ -62,7 +62,7 @@ export function startFill(options: FillOptions): Fill {
       highWaterMark: options.highWaterMark,
       stallMs: options.stallMs,
     });
-    client = verifiedStream(a, expected);
+    client = verifyForClient(a, expected);
     toCache = b;
   }
   const done = options.cache

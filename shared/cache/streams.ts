@@ -1,6 +1,7 @@
 /**
- * Stream helpers shared by the bucket adapters (S3, R2): checking a write's bytes as they pass,
- * and buffering the first part of an upload so that small objects go up in one request.
+ * Stream helpers shared by the cache adapters: checking a write's bytes as they pass (every
+ * adapter, and the test MemoryCache), and, for the buckets (S3, R2), buffering the first part of
+ * an upload so that small objects go up in one request.
  */
 import { createSha256 } from "./sha256.ts";
 import { CacheWriteError, type CacheWriteOptions } from "./types.ts";
@@ -11,7 +12,7 @@ export interface VerifiedSummary {
   sha256: string;
 }
 
-export interface VerifiedStream {
+export interface VerifiedWrite {
   /** The source's bytes, unchanged. Errors with a CacheWriteError instead of closing on a mismatch. */
   readonly body: ReadableStream<Uint8Array>;
   /** Set once `body` has closed, i.e. once every check has passed. */
@@ -21,6 +22,10 @@ export interface VerifiedStream {
 }
 
 /**
+ * The one size and sha256 check on the write side: every ArtifactCache.put reads its source
+ * through it. (The client side, a download that must fail before its last byte, is
+ * verifyForClient in verify.ts.)
+ *
  * Wraps a write's source so that its size and sha256 are checked while it streams. The checks on
  * the whole content run when the source ends, and `body` only closes after they pass: a consumer
  * that commits on end-of-stream (a PutObject sent after the last byte, a CompleteMultipartUpload)
@@ -31,10 +36,10 @@ export interface VerifiedStream {
  * CacheWriteErrors: "source-failed" (the source errored), "size-mismatch", "sha256-mismatch",
  * "aborted" (`options.signal`).
  */
-export function verifyStream(
+export function verifyWrite(
   source: ReadableStream<Uint8Array>,
   options: Pick<CacheWriteOptions, "size" | "sha256" | "signal">,
-): VerifiedStream {
+): VerifiedWrite {
   const expectedSha = options.sha256?.toLowerCase();
   const hash = createSha256();
   const reader = source.getReader();

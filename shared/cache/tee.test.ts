@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { equalBytes, pseudoRandom, readAll, sha256Hex } from "../../test/support/cache/contract.ts";
 import { OriginError } from "./errors.ts";
 import { boundedTee, TeeStallError } from "./tee.ts";
-import { idleTimeout, sliceStream, verifiedStream } from "./verify.ts";
+import { idleTimeout, sliceStream, verifyForClient } from "./verify.ts";
 
 /** A source of `chunks` chunks of `size` bytes that counts pulls and cancels. */
 function counted(chunks: number, size = 1024, options: { stallAt?: number; failAt?: number } = {}) {
@@ -101,16 +101,16 @@ describe("boundedTee", () => {
   });
 });
 
-describe("verifiedStream", () => {
+describe("verifyForClient", () => {
   it("passes correct bytes through", async () => {
     const src = counted(20);
-    const out = verifiedStream(src.stream, { size: 20 * 1024, sha256: sha256Hex(src.bytes) });
+    const out = verifyForClient(src.stream, { size: 20 * 1024, sha256: sha256Hex(src.bytes) });
     expect(equalBytes(await readAll(out), src.bytes)).toBe(true);
   });
 
   it("holds back the last chunk until the source has ended", async () => {
     const src = counted(5, 1024, { stallAt: 5 });
-    const reader = verifiedStream(src.stream, { size: 5 * 1024 }).getReader();
+    const reader = verifyForClient(src.stream, { size: 5 * 1024 }).getReader();
     let got = 0;
     for (let i = 0; i < 4; i++) got += ((await reader.read()).value as Uint8Array).byteLength;
     const fifth = await Promise.race([reader.read(), tick(50).then(() => "waiting" as const)]);
@@ -121,7 +121,7 @@ describe("verifiedStream", () => {
 
   it("errors one chunk short on a sha256 mismatch", async () => {
     const src = counted(20);
-    const reader = verifiedStream(src.stream, {
+    const reader = verifyForClient(src.stream, {
       size: 20 * 1024,
       sha256: "0".repeat(64),
     }).getReader();
@@ -140,11 +140,11 @@ describe("verifiedStream", () => {
 
   it("errors on a short body, and stops a long one early, cancelling it", async () => {
     const short = counted(3);
-    await expect(readAll(verifiedStream(short.stream, { size: 4 * 1024 }))).rejects.toMatchObject({
+    await expect(readAll(verifyForClient(short.stream, { size: 4 * 1024 }))).rejects.toMatchObject({
       reason: "size-mismatch",
     });
     const long = counted(1000);
-    await expect(readAll(verifiedStream(long.stream, { size: 2 * 1024 }))).rejects.toMatchObject({
+    await expect(readAll(verifyForClient(long.stream, { size: 2 * 1024 }))).rejects.toMatchObject({
       reason: "size-mismatch",
     });
     expect(long.pulls()).toBeLessThan(5);

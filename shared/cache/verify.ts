@@ -7,12 +7,15 @@ export interface Expected {
 }
 
 /**
+ * The client side's size and sha256 check (the write side's is verifyWrite in streams.ts, which
+ * every cache adapter's put runs; a fill runs both on the same bytes).
+ *
  * Passes `source` through while checking its length and sha256, holding back the last chunk
  * until the check has passed. A client given a Content-Length therefore never receives a
  * complete body that turns out wrong: on a mismatch (or a source error) the stream errors one
  * chunk short, the server resets the connection, and iPXE reports a failed download.
  */
-export function verifiedStream(
+export function verifyForClient(
   source: ReadableStream<Uint8Array>,
   expected: Expected,
 ): ReadableStream<Uint8Array> {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { renameSync } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -12,6 +12,7 @@ import {
   CacheWriteError,
   type CacheWriteOptions,
 } from "../index.ts";
+import { verifyWrite } from "../streams.ts";
 import { writerGone } from "./fs-orphans.ts";
 
 /**
@@ -23,13 +24,13 @@ import { writerGone } from "./fs-orphans.ts";
  * with a dot, so dot files are ours: sidecars and `.<name>.<pid>-<random>.tmp` files being
  * written (the writer's process id tells a crash's leftovers from a fill in progress).
  *
- * A put streams into a temp file in the target directory while counting and hashing, checks
- * size and sha256, fsyncs, writes the sidecar (recording the data file's inode), and only then
- * renames sidecar and data into place, back to back and synchronously, so no other put in this
- * process can interleave. Readers see the old object or the new one, never a partial file; any
- * failure removes the temp files. A sidecar whose inode does not match the data file (a crash
- * between the two renames, or two processes racing) makes the entry read as a miss, and the
- * next fill rewrites both.
+ * A put streams into a temp file in the target directory while verifyWrite (streams.ts) counts,
+ * hashes and checks size and sha256; it then fsyncs, writes the sidecar (recording the data file's
+ * inode), and only then renames sidecar and data into place, back to back and synchronously, so no
+ * other put in this process can interleave. Readers see the old object or the new one, never a
+ * partial file; any failure removes the temp files. A sidecar whose inode does not match the data
+ * file (a crash between the two renames, or two processes racing) makes the entry read as a miss,
+ * and the next fill rewrites both.
  */
 export const READ_CHUNK_BYTES = 256 * 1024;
 /** Temp files older than this are leftovers of a crash, whatever process wrote them. */
@@ -98,17 +99,15 @@ export class FsCache implements ArtifactCache {
     options: CacheWriteOptions,
   ): Promise<CachedObject> {
     const paths = this.#paths(key);
-    const reader = body.getReader();
+    // Size, sha256 and the abort signal are checked as the bytes pass (streams.ts), as in every
+    // adapter: the stream only ends once they all hold, and errors with a CacheWriteError if not.
+    const verified = verifyWrite(body, options);
+    const reader = verified.body.getReader();
     const suffix = `${process.pid}-${randomBytes(6).toString("hex")}`;
     const tmp = join(paths.dir, `.${paths.name}.${suffix}.tmp`);
     const metaTmp = join(paths.dir, `.${paths.name}.${suffix}.meta.tmp`);
     const signal = options.signal;
     let handle: FileHandle | undefined;
-    let finished = false;
-    const onAbort = () => {
-      reader.cancel(signal?.reason).catch(() => {});
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
     const aborted = () =>
       new CacheWriteError(`write of ${key} aborted`, "aborted", { cause: signal?.reason });
 
@@ -120,43 +119,23 @@ export class FsCache implements ArtifactCache {
       } catch (error) {
         throw backend(key, error);
       }
-      const hash = createHash("sha256");
-      let length = 0;
       for (;;) {
         let result: ReadableStreamReadResult<Uint8Array>;
         try {
           result = await reader.read();
         } catch (error) {
-          if (signal?.aborted) throw aborted();
+          if (error instanceof CacheWriteError) {
+            throw new CacheWriteError(`${key}: ${error.message}`, error.reason, {
+              cause: error.cause,
+            });
+          }
           throw new CacheWriteError(`source of ${key} failed`, "source-failed", { cause: error });
         }
-        if (signal?.aborted) throw aborted();
         if (result.done) break;
-        const chunk = result.value;
-        length += chunk.byteLength;
-        if (options.size !== undefined && length > options.size) {
-          throw new CacheWriteError(
-            `${key}: more than the expected ${options.size} bytes`,
-            "size-mismatch",
-          );
-        }
-        hash.update(chunk);
-        await writeAll(handle, chunk, key);
+        await writeAll(handle, result.value, key);
       }
-      finished = true;
-      if (options.size !== undefined && length !== options.size) {
-        throw new CacheWriteError(
-          `${key}: ${length} bytes, expected ${options.size}`,
-          "size-mismatch",
-        );
-      }
-      const sha256 = hash.digest("hex");
-      if (options.sha256 !== undefined && sha256 !== options.sha256.toLowerCase()) {
-        throw new CacheWriteError(
-          `${key}: sha256 ${sha256}, expected ${options.sha256}`,
-          "sha256-mismatch",
-        );
-      }
+      const summary = verified.summary();
+      if (summary === undefined) throw new Error("verifyWrite closed without a summary");
       let mtime: Date;
       let ino: number;
       try {
@@ -167,8 +146,8 @@ export class FsCache implements ArtifactCache {
         const meta: Sidecar = {
           v: 1,
           key,
-          size: length,
-          sha256,
+          size: summary.size,
+          sha256: summary.sha256,
           contentType: options.contentType,
           ino,
         };
@@ -184,13 +163,17 @@ export class FsCache implements ArtifactCache {
         throw backend(key, error);
       }
     } catch (error) {
-      if (!finished) await reader.cancel(error).catch(() => {});
+      // Errors the checked stream and cancels the source, if the stream has not ended already.
+      verified.stop(
+        error instanceof CacheWriteError
+          ? error
+          : new CacheWriteError(`write of ${key} failed`, "backend", { cause: error }),
+      );
       await handle?.close().catch(() => {});
       await rm(tmp, { force: true }).catch(() => {});
       await rm(metaTmp, { force: true }).catch(() => {});
       throw error;
     } finally {
-      signal?.removeEventListener("abort", onAbort);
       reader.releaseLock();
     }
   }

@@ -7,7 +7,7 @@
  *   also gets the sha256, so R2 verifies the bytes it received and records the checksum);
  * - larger ones go up as a multipart upload, one part at a time (memory stays at about one
  *   part), and `complete()` is only called once the stream has ended and its size and sha256
- *   have been checked (see verifyStream). On any failure the upload is aborted, so neither an
+ *   have been checked (see verifyWrite). On any failure the upload is aborted, so neither an
  *   object nor its parts remain (R2 also drops uncompleted uploads after 7 days by default).
  *
  * The sha256 goes into custom metadata and becomes the ETag (quoted), as with the other adapters.
@@ -24,7 +24,7 @@ import type {
   R2UploadedPart,
 } from "@cloudflare/workers-types";
 import { assertCacheKey } from "../keys.ts";
-import { bufferStart, concat, multipartPartSize, sha256Etag, verifyStream } from "../streams.ts";
+import { bufferStart, concat, multipartPartSize, sha256Etag, verifyWrite } from "../streams.ts";
 import {
   type ArtifactCache,
   type ByteRange,
@@ -85,7 +85,7 @@ export function createR2Cache(bucket: R2Bucket, options: R2CacheOptions = {}): A
     write: CacheWriteOptions,
   ): Promise<CachedObject> => {
     assertCacheKey(key);
-    const verified = verifyStream(source, write);
+    const verified = verifyWrite(source, write);
     const partSize = multipartPartSize(write.size, basePartSize, MAX_PARTS);
     const httpMetadata = { contentType: write.contentType };
     let stored: R2Object;
@@ -133,7 +133,7 @@ export function createR2Cache(bucket: R2Bucket, options: R2CacheOptions = {}): A
 
 /**
  * Uploads `body` in parts of exactly `partSize` bytes (the last one shorter), one at a time, and
- * completes only after `body` has ended cleanly, i.e. after verifyStream's checks passed. Aborts
+ * completes only after `body` has ended cleanly, i.e. after verifyWrite's checks passed. Aborts
  * the upload on any failure.
  */
 async function uploadParts(

@@ -4,7 +4,7 @@
  * Writes: objects up to one part (8 MiB) are buffered and sent with one PutObject; larger ones go
  * up as a multipart upload (lib-storage `Upload`, two parts in flight, so memory stays at a few
  * parts whatever the object's size: s3WriteBufferBytes). Size and sha256 are checked while the bytes stream (see
- * verifyStream): the stream only ends after the checks pass, and S3 only makes an object visible
+ * verifyWrite): the stream only ends after the checks pass, and S3 only makes an object visible
  * on PutObject / CompleteMultipartUpload, which lib-storage sends after the end of the stream, so a
  * bad write never becomes visible. On any failure lib-storage aborts the multipart upload, so no
  * parts are left behind either (a bucket lifecycle rule catches what a crash leaves; see
@@ -27,7 +27,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { awsErrorShape, isAwsNetworkError } from "../../aws/errors.ts";
 import { assertCacheKey } from "../keys.ts";
-import { bufferStart, multipartPartSize, sha256Etag, verifyStream } from "../streams.ts";
+import { bufferStart, multipartPartSize, sha256Etag, verifyWrite } from "../streams.ts";
 import {
   type ArtifactCache,
   type ByteRange,
@@ -138,7 +138,7 @@ export function createS3Cache(options: S3CacheOptions): ArtifactCache {
     write: CacheWriteOptions,
   ): Promise<CachedObject> => {
     assertCacheKey(key);
-    const verified = verifyStream(source, write);
+    const verified = verifyWrite(source, write);
     const partSize = multipartPartSize(write.size, basePartSize, MAX_PARTS);
     try {
       const start = await bufferStart(verified.body, partSize);

@@ -64,8 +64,8 @@ afterAll(async () => {
   removeTestBuilds();
 });
 
-/** The request a sample event describes, sent to the Worker. */
-async function send(name: string) {
+/** The request a sample event describes, sent to the Worker (at `base`, HOST by default). */
+async function send(name: string, base = HOST) {
   const event = loadEvent(name) as {
     rawPath: string;
     rawQueryString: string;
@@ -74,7 +74,7 @@ async function send(name: string) {
   };
   const { host: _host, ...headers } = event.headers;
   const query = event.rawQueryString === "" ? "" : `?${event.rawQueryString}`;
-  const res = await mf.dispatchFetch(`${HOST}${event.rawPath}${query}`, {
+  const res = await mf.dispatchFetch(`${base}${event.rawPath}${query}`, {
     method: event.requestContext.http.method,
     headers: { ...headers, "cf-connecting-ip": SOURCE_IP },
   });
@@ -124,5 +124,39 @@ describe("worker bundle in workerd", () => {
     expect(range.status).toBe(206);
     expect(range.text).toBe(RAMDISK_BYTES.slice(0, 100));
     expect(range.headers.get("content-range")).toBe(`bytes 0-99/${RAMDISK_BYTES.length}`);
+  });
+});
+
+/**
+ * Stock iPXE speaks plain HTTP only (docs/deploy.md): a Worker reached over http must answer it,
+ * and every URL in its scripts must keep to http, or the machine stops at the next fetch.
+ */
+describe("worker bundle over plain HTTP", () => {
+  const HTTP_HOST = HOST.replace(/^https:/, "http:");
+  /** Every URL in a script (iPXE URLs end at whitespace). */
+  const urlsIn = (script: string) => script.match(/\bhttps?:\/\/\S+/g) ?? [];
+  /** The Worker's own host over http (a message may name the bare base URL). */
+  const onHttpHost = (url: string) => url === HTTP_HOST || url.startsWith(`${HTTP_HOST}/`);
+
+  it("answers /boot.ipxe with a chain URL on http", async () => {
+    const res = await send("boot-first-stage", HTTP_HOST);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(`chain --autofree --replace ${HTTP_HOST}/boot/\${mac:hexhyp}.ipxe?`);
+    const urls = urlsIn(res.text);
+    expect(urls).not.toEqual([]);
+    for (const url of urls) expect(onHttpHost(url), url).toBe(true);
+  });
+
+  it("serves a node script whose artifact URLs are http, and the artifacts over http", async () => {
+    const res = await send("boot-known-node", HTTP_HOST);
+    expect(res.status).toBe(200);
+    const urls = urlsIn(res.text);
+    const kernel = urls.find((url) => url.includes("/v1/artifacts/sample-kernel/"));
+    expect(kernel).toBeDefined();
+    for (const url of urls) expect(onHttpHost(url), url).toBe(true);
+    // The signed URL, as iPXE would fetch it: plain HTTP, answered from R2, no redirect to https.
+    const got = await mf.dispatchFetch(kernel as string, { redirect: "manual" });
+    expect(got.status).toBe(200);
+    expect(await got.text()).toBe(KERNEL_BYTES);
   });
 });

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { KERNEL_BYTES, RAMDISK_BYTES, SAMPLE_ARTIFACT_KEY } from "../../../events/fixtures.ts";
 import { createTestBucket, deleteBucket, swiftS3Client } from "../cache/s3-helpers.ts";
 import type { TestStore } from "../store/helpers.ts";
-import { buildForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
+import { buildResultsForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
 import { bodyText, invokeBundle } from "./invoke.ts";
+import { expectUndiciLoadedOnFirstFill } from "./lazy-undici.ts";
 import { startOrigin } from "./origin.ts";
 import { seedSampleTable } from "./seed.ts";
 
@@ -12,6 +13,7 @@ import { seedSampleTable } from "./seed.ts";
  * fill lock and image records on DynamoDB Local, images filled from a local HTTP origin.
  */
 let bundle: string;
+let eagerInputs: string[];
 let db: TestStore;
 let bucket: string;
 let origin: Awaited<ReturnType<typeof startOrigin>>;
@@ -19,14 +21,18 @@ const s3 = swiftS3Client();
 
 beforeAll(async () => {
   origin = await startOrigin({ "/kernel": KERNEL_BYTES, "/ramdisk": RAMDISK_BYTES });
-  [{ artifacts: bundle }, db, bucket] = (await Promise.all([
-    buildForTest("artifacts"),
+  let built: Awaited<ReturnType<typeof buildResultsForTest>>;
+  [built, db, bucket] = (await Promise.all([
+    buildResultsForTest("artifacts"),
     seedSampleTable("lambda-artifacts", {
       kernel: `${origin.url}/kernel`,
       ramdisk: `${origin.url}/ramdisk`,
     }),
     createTestBucket(s3, "lambda-artifacts"),
-  ])) as [{ artifacts: string }, TestStore, string];
+  ])) as [typeof built, TestStore, string];
+  const result = built[0];
+  if (result === undefined) throw new Error("the artifacts bundle was not built");
+  ({ file: bundle, eagerInputs } = result);
 });
 
 afterAll(async () => {
@@ -113,3 +119,9 @@ describe("artifacts bundle, invoked with the sample events", () => {
 });
 
 afterAll(() => removeTestBuilds());
+
+describe("what the artifacts bundle loads at import", () => {
+  it("leaves undici to undici-client.mjs, loaded by the first fill", () => {
+    expectUndiciLoadedOnFirstFill(bundle, eagerInputs);
+  });
+});

@@ -4,14 +4,16 @@ import { KERNEL_BYTES, RAMDISK_BYTES, SAMPLE_ARTIFACT_KEY } from "../../../event
 import { SwiftClient } from "../../support/swift-client.ts";
 import { createTestBucket, deleteBucket, listKeys, swiftS3Client } from "../cache/s3-helpers.ts";
 import type { TestStore } from "../store/helpers.ts";
-import { buildForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
+import { buildResultsForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
 import { invokeBundle } from "./invoke.ts";
+import { expectUndiciLoadedOnFirstFill } from "./lazy-undici.ts";
 import { startOrigin } from "./origin.ts";
 import { fakeSecretsService } from "./secrets-service.ts";
 import { seedSampleTable } from "./seed.ts";
 
 /** The warmer bundle with the sample stream event: fills, idempotency, partial batch failures. */
 let bundle: string;
+let eagerInputs: string[];
 let db: TestStore;
 let bucket: string;
 let origin: Awaited<ReturnType<typeof startOrigin>>;
@@ -19,11 +21,15 @@ const s3 = swiftS3Client();
 
 beforeAll(async () => {
   origin = await startOrigin({ "/kernel": KERNEL_BYTES, "/ramdisk": RAMDISK_BYTES });
-  [{ "cache-warmer": bundle }, db, bucket] = (await Promise.all([
-    buildForTest("cache-warmer"),
+  let built: Awaited<ReturnType<typeof buildResultsForTest>>;
+  [built, db, bucket] = (await Promise.all([
+    buildResultsForTest("cache-warmer"),
     seedSampleTable("lambda-warmer"),
     createTestBucket(s3, "lambda-warmer"),
-  ])) as [{ "cache-warmer": string }, TestStore, string];
+  ])) as [typeof built, TestStore, string];
+  const result = built[0];
+  if (result === undefined) throw new Error("the cache-warmer bundle was not built");
+  ({ file: bundle, eagerInputs } = result);
 });
 
 afterAll(async () => {
@@ -167,3 +173,9 @@ describe("cache-warmer bundle, after a secret rotation", () => {
 });
 
 afterAll(() => removeTestBuilds());
+
+describe("what the cache-warmer bundle loads at import", () => {
+  it("leaves undici to undici-client.mjs, loaded by the first fill", () => {
+    expectUndiciLoadedOnFirstFill(bundle, eagerInputs);
+  });
+});

@@ -1,12 +1,11 @@
 import { assertCacheKey } from "../../../shared/cache/keys.ts";
-import { createSha256 } from "../../../shared/cache/sha256.ts";
-import {
-  type ArtifactCache,
-  type ByteRange,
-  type CachedObject,
-  type CacheRead,
-  CacheWriteError,
-  type CacheWriteOptions,
+import { concat, sha256Etag, verifyWrite } from "../../../shared/cache/streams.ts";
+import type {
+  ArtifactCache,
+  ByteRange,
+  CachedObject,
+  CacheRead,
+  CacheWriteOptions,
 } from "../../../shared/cache/types.ts";
 
 /**
@@ -37,23 +36,18 @@ export class MemoryCache implements ArtifactCache {
     options: CacheWriteOptions,
   ): Promise<CachedObject> {
     assertCacheKey(key);
-    const bytes = await collect(body, options);
-    const sha256 = createSha256();
-    sha256.update(bytes);
-    const digest = sha256.digestHex();
-    if (options.sha256 !== undefined && digest !== options.sha256.toLowerCase()) {
-      throw new CacheWriteError(
-        `sha256 of ${key} is ${digest}, expected ${options.sha256}`,
-        "sha256-mismatch",
-      );
-    }
+    // The adapters' own check of size, sha256 and the abort signal (shared/cache/streams.ts).
+    const verified = verifyWrite(body, options);
+    const bytes = await collect(verified.body);
+    const summary = verified.summary();
+    if (summary === undefined) throw new Error("verifyWrite closed without a summary");
     const object: CachedObject = {
       key,
-      size: bytes.byteLength,
-      etag: `"${digest}"`,
+      size: summary.size,
+      etag: sha256Etag(summary.sha256),
       lastModified: new Date(),
       contentType: options.contentType,
-      sha256: digest,
+      sha256: summary.sha256,
     };
     this.#objects.set(key, { object, bytes });
     return { ...object };
@@ -70,49 +64,16 @@ export class MemoryCache implements ArtifactCache {
   }
 }
 
-/** Reads `body` whole, enforcing `size` and the signal as an adapter must. */
-async function collect(
-  body: ReadableStream<Uint8Array>,
-  options: CacheWriteOptions,
-): Promise<Uint8Array> {
-  const reader = body.getReader();
+/** Reads `body` whole; its errors (CacheWriteErrors from verifyWrite) propagate. */
+async function collect(body: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let length = 0;
-  const fail = async (error: CacheWriteError): Promise<never> => {
-    await reader.cancel(error).catch(() => {});
-    throw error;
-  };
-  const signal = options.signal;
-  const aborted = new Promise<"aborted">((resolve) => {
-    if (signal?.aborted) resolve("aborted");
-    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
-  });
-  for (;;) {
-    let result: ReadableStreamReadResult<Uint8Array> | "aborted";
-    try {
-      result = signal?.aborted ? "aborted" : await Promise.race([reader.read(), aborted]);
-    } catch (error) {
-      throw new CacheWriteError("source stream failed", "source-failed", { cause: error });
-    }
-    if (result === "aborted")
-      return fail(new CacheWriteError("write aborted", "aborted", { cause: signal?.reason }));
-    if (result.done) break;
-    length += result.value.byteLength;
-    if (options.size !== undefined && length > options.size) {
-      return fail(new CacheWriteError(`more than ${options.size} bytes`, "size-mismatch"));
-    }
-    chunks.push(result.value);
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    length += chunk.byteLength;
   }
-  if (options.size !== undefined && length !== options.size) {
-    throw new CacheWriteError(`${length} bytes, expected ${options.size}`, "size-mismatch");
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  // A copy even of a single chunk: the caller may reuse its buffers after the put.
+  return chunks.length === 1 ? (chunks[0] as Uint8Array).slice() : concat(chunks, length);
 }
 
 function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
