@@ -27,11 +27,23 @@ describe("loadLocalConfig", () => {
     expect(statSync(file).mode & 0o077).toBe(0);
   });
 
-  it("does not generate a key in Swift mode, and still demands the Swift settings", () => {
+  it("generates the key in Swift mode too (callback URLs), and still demands the Swift settings", () => {
     const data = dir();
     expect(() =>
       loadLocalConfig({ SWIFTBOOT_LOCAL_DATA_DIR: data, SWIFTBOOT_IPXE_USE_SWIFT: "true" }),
     ).toThrow(ConfigError);
+    const swift = loadLocalConfig({
+      SWIFTBOOT_LOCAL_DATA_DIR: data,
+      SWIFTBOOT_IPXE_USE_SWIFT: "true",
+      SWIFTBOOT_SWIFT_ENDPOINT_URL: "http://swift.example:8080",
+      SWIFTBOOT_SWIFT_ACCOUNT: "AUTH_test",
+      SWIFTBOOT_SWIFT_CONTAINER: "images",
+      SWIFTBOOT_SWIFT_TEMP_URL_KEY: "a-temp-url-key-of-some-length",
+    });
+    expect(swift.artifacts.signing_key).toMatch(/^[0-9a-f]{64}$/);
+    expect(readFileSync(join(data, "artifact-signing-key"), "utf8").trim()).toBe(
+      swift.artifacts.signing_key,
+    );
   });
 
   it("reads a YAML or JSON config file named by SWIFTBOOT_CONFIG_FILE; the environment wins", () => {

@@ -58,12 +58,10 @@ export function loadLocalConfig(env: Env = process.env): Config {
   const dataDir = resolve(
     env.SWIFTBOOT_LOCAL_DATA_DIR || String(fileOption(file, "local", "data_dir") ?? ".data"),
   );
-  const useSwift = env.SWIFTBOOT_IPXE_USE_SWIFT ?? fileOption(file, "ipxe", "use_swift");
   const keyGiven =
     env.SWIFTBOOT_ARTIFACTS_SIGNING_KEY || fileOption(file, "artifacts", "signing_key");
   const defaults: Record<string, Record<string, unknown>> = { local: { data_dir: dataDir } };
-  if (!keyGiven && String(useSwift).toLowerCase() !== "true") {
-    defaults.artifacts = { signing_key: localArtifactKey(dataDir) };
-  }
+  // In both modes: it signs artifact URLs (cache mode) and every mode's callback URLs.
+  if (!keyGiven) defaults.artifacts = { signing_key: localArtifactKey(dataDir) };
   return parseConfig({ env, file, defaults });
 }

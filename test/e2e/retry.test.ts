@@ -119,6 +119,7 @@ describe("a download whose temp URL expired", () => {
     expect(result.marker?.cmdline.split(/\s+/)).toEqual([
       "initrd=ramdisk",
       "BOOTIF=01-52-54-00-5b-01-01",
+      expect.stringMatching(/^swiftboot\.callback=http:\/\/10\.0\.2\.2:\d+\/v1\/callbacks\/node\//),
       "console=ttyS0",
       "e2e=retry",
     ]);

@@ -135,10 +135,13 @@ describe("a node in deploying", () => {
       const result = await boot({ mac: DEPLOY_MAC, mode });
 
       expect(result.end).toBe("marker");
-      // Swift mode without artifacts.signing_key: no callback URL (docs/provisioning.md).
+      // The callback URL rides along in Swift mode too (docs/provisioning.md).
       expect(result.marker?.cmdline.split(/\s+/)).toEqual([
         "initrd=ramdisk",
         `BOOTIF=01-${hexhyp(DEPLOY_MAC)}`,
+        expect.stringMatching(
+          /^swiftboot\.callback=http:\/\/10\.0\.2\.2:\d+\/v1\/callbacks\/node\//,
+        ),
         "console=ttyS0",
         "e2e=deploy",
       ]);
@@ -178,6 +181,7 @@ describe("a node in deploying", () => {
       "initrd=ramdisk",
       // BOOTIF names the NIC that booted, not the one in the record.
       `BOOTIF=01-${hexhyp(SPARE_NIC_MAC)}`,
+      expect.stringMatching(/^swiftboot\.callback=http:\/\/10\.0\.2\.2:\d+\/v1\/callbacks\/node\//),
       "console=ttyS0",
       "e2e=by-uuid",
     ]);
