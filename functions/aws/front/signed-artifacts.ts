@@ -1,11 +1,9 @@
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import {
   ARTIFACT_CONTENT_TYPE,
   artifactCacheKey,
-  artifactContentId,
   artifactServer,
   openOrigin,
-  verifyArtifactUrl,
 } from "../../../shared/artifacts/index.ts";
 import { baseUrlFromRequest } from "../../../shared/boot/index.ts";
 import { startFill } from "../../../shared/cache/index.ts";
@@ -15,6 +13,11 @@ import {
   RETRY_AFTER_SECONDS,
   textResponse,
 } from "../../../shared/http/responses.ts";
+import {
+  artifactImage,
+  keepAlive,
+  verifyArtifactRequest,
+} from "../../../shared/http/routes/artifact-request.ts";
 import type { AppEnv } from "../../../shared/http/types.ts";
 import { type CloudFrontKey, signCloudFrontUrl } from "./cloudfront-url.ts";
 
@@ -33,30 +36,16 @@ import { type CloudFrontKey, signCloudFrontUrl } from "./cloudfront-url.ts";
  */
 export function signedArtifactRoutes(deps: RouteDeps, key: CloudFrontKey): Hono<AppEnv> {
   const { config, store, now } = deps;
-  const signingKey = config.artifacts.signing_key;
-  const keys = { current: signingKey ?? "", previous: config.artifacts.previous_signing_key };
   const cache = deps.cache;
   // The same fill services (coordinator, origin, tee bounds) as the streaming artifact route.
   const server = cache === undefined ? undefined : artifactServer({ ...deps, cache });
 
   const app = new Hono<AppEnv>();
   app.all("/v1/artifacts/*", async (c) => {
-    const method = c.req.method;
-    if (method !== "GET" && method !== "HEAD") {
-      return textResponse(405, "method not allowed", { Allow: "GET, HEAD" });
-    }
-    if (signingKey === undefined) return textResponse(404, "artifact URLs are not enabled");
-    const url = new URL(c.req.url);
-    const nowSeconds = Math.floor(now() / 1000);
-    const check = verifyArtifactUrl(url.pathname, url.searchParams, keys, nowSeconds, method);
-    const fields = c.get("logFields");
-    if (!check.ok) {
-      fields.refused = check.reason;
-      return textResponse(check.status, check.reason);
-    }
-    fields.image = check.imageId;
-    fields.content_id = check.contentId;
-    if (check.signedWith === "previous") fields.signed_with = "previous";
+    // Checked exactly as by the streaming route, before anything else.
+    const verified = verifyArtifactRequest(c, config, now);
+    if (verified instanceof Response) return verified;
+    const { url, nowSeconds, check, fields } = verified;
     let base: string;
     try {
       base = baseUrlFromRequest(config, url);
@@ -64,11 +53,8 @@ export function signedArtifactRoutes(deps: RouteDeps, key: CloudFrontKey): Hono<
       return textResponse(400, error instanceof Error ? error.message : "bad Host");
     }
     try {
-      const image = (await store.getImages([check.imageId])).get(check.imageId);
-      if (image === undefined) return textResponse(404, `unknown image ${check.imageId}`);
-      if (artifactContentId(image, config.swift.container) !== check.contentId) {
-        return textResponse(410, "the image's content has changed; fetch a fresh boot script");
-      }
+      const image = await artifactImage(store, config, check);
+      if (image instanceof Response) return image;
       if (server === undefined) {
         fields.cache = "none";
         return textResponse(503, "no artifact cache is configured on this server");
@@ -125,13 +111,4 @@ export function signedArtifactRoutes(deps: RouteDeps, key: CloudFrontKey): Hono<
     }
   });
   return app;
-}
-
-/** Lambda's stream handler awaits work handed to waitUntil after the response has ended. */
-function keepAlive(c: Context<AppEnv>, done: Promise<unknown>): void {
-  try {
-    c.executionCtx.waitUntil(done);
-  } catch {
-    // No execution context: the fill simply runs on.
-  }
 }

@@ -1,14 +1,13 @@
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import {
   artifactCacheKey,
-  artifactContentId,
   artifactEtag,
   artifactServer,
   serveArtifact,
-  verifyArtifactUrl,
 } from "../../artifacts/index.ts";
 import { artifactErrorResponse, textResponse } from "../responses.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
+import { artifactImage, keepAlive, verifyArtifactRequest } from "./artifact-request.ts";
 
 /**
  * `GET`/`HEAD /v1/artifacts/<imageId>/<contentId>/<fileName>?expires=&sig=`: the kernel and
@@ -24,39 +23,17 @@ export function artifactRoutes(
   deps: Required<Pick<AppDeps, "config" | "store" | "now">> & AppDeps,
 ) {
   const { config, store, now } = deps;
-  const signingKey = config.artifacts.signing_key;
-  const previousKey = config.artifacts.previous_signing_key;
-  const defaultContainer = config.swift.container;
   const server =
     deps.cache === undefined ? undefined : artifactServer({ ...deps, cache: deps.cache });
 
   const app = new Hono<AppEnv>();
   app.all("/v1/artifacts/*", async (c) => {
-    const method = c.req.method;
-    if (method !== "GET" && method !== "HEAD") {
-      return textResponse(405, "method not allowed", { Allow: "GET, HEAD" });
-    }
-    if (signingKey === undefined) return textResponse(404, "artifact URLs are not enabled");
-    const url = new URL(c.req.url);
-    const nowSeconds = Math.floor(now() / 1000);
-    const keys = { current: signingKey, previous: previousKey };
-    const check = verifyArtifactUrl(url.pathname, url.searchParams, keys, nowSeconds, method);
-    const fields = c.get("logFields");
-    if (!check.ok) {
-      fields.refused = check.reason;
-      return textResponse(check.status, check.reason);
-    }
-    fields.image = check.imageId;
-    fields.content_id = check.contentId;
-    // Until no request shows "previous", the retired key is still in use (docs/operations.md).
-    if (check.signedWith === "previous") fields.signed_with = "previous";
-
+    const verified = verifyArtifactRequest(c, config, now);
+    if (verified instanceof Response) return verified;
+    const { method, nowSeconds, check, fields } = verified;
     try {
-      const image = (await store.getImages([check.imageId])).get(check.imageId);
-      if (image === undefined) return textResponse(404, `unknown image ${check.imageId}`);
-      if (artifactContentId(image, defaultContainer) !== check.contentId) {
-        return textResponse(410, "the image's content has changed; fetch a fresh boot script");
-      }
+      const image = await artifactImage(store, config, check);
+      if (image instanceof Response) return image;
       if (server === undefined) {
         fields.cache = "none";
         return textResponse(503, "no artifact cache is configured on this server");
@@ -87,15 +64,4 @@ export function artifactRoutes(
     }
   });
   return app;
-}
-
-/** Workers freeze a request once it has answered unless handed its leftover work. */
-function keepAlive(c: Context<AppEnv>, done: Promise<unknown>): void {
-  let ctx: { waitUntil(p: Promise<unknown>): void } | undefined;
-  try {
-    ctx = c.executionCtx;
-  } catch {
-    return; // Node and Lambda: the fill simply runs on.
-  }
-  ctx.waitUntil(done);
 }
