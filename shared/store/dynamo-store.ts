@@ -2,6 +2,8 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { normalizeMac, normalizeUuid } from "../model/index.ts";
 import { batchGetImages } from "./batch-reads.ts";
 import { listBoots, recordBoot } from "./boot-history.ts";
+import { recordBoots } from "./boot-history-batch.ts";
+import type { BootRecord } from "./boot-record.ts";
 import { getClaimOwner } from "./claim-reads.ts";
 import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
 import { createStoreContext, type StoreContext } from "./context.ts";
@@ -15,6 +17,7 @@ export interface DynamoStore extends AdminStore {
   /** The underlying client, e.g. for ensureTable(). */
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  recordBoots(records: readonly BootRecord[], retentionSeconds: number): Promise<void>;
 }
 
 /**
@@ -47,6 +50,7 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     listNodes: (query) => listNodes(ctx, query),
     deleteNode: (id, options) => deleteNode(ctx, id, options),
     recordBoot: (record, retentionSeconds) => recordBoot(ctx, record, retentionSeconds),
+    recordBoots: (records, retentionSeconds) => recordBoots(ctx, records, retentionSeconds),
     listBoots: (nodeId, page) => listBoots(ctx, nodeId, page),
   };
 }

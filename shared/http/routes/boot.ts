@@ -10,7 +10,7 @@ import {
 import { IpxeScript } from "../../ipxe/index.ts";
 import { RETRY_AFTER_SECONDS, SCRIPT_HEADERS, scriptErrorResponse } from "../responses.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
-import { recordBootInBackground } from "./record-boot.ts";
+import { bootHistoryRecorder } from "./record-boot.ts";
 
 /**
  * The routes iPXE calls. Every answer is a script: iPXE shows nothing useful for a bare 404, and
@@ -19,6 +19,7 @@ import { recordBootInBackground } from "./record-boot.ts";
 export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "now">> & AppDeps) {
   const { config, store, now } = deps;
   const settings = bootSettings(config);
+  const recordBoot = bootHistoryRecorder(deps);
   // Served with 503 + Retry-After, which iPXE retries by itself; the body is for anything else.
   const unavailableScript = new IpxeScript()
     .echo(`swiftboot: the node store is unavailable; retry in ${RETRY_AFTER_SECONDS} s`)
@@ -78,7 +79,7 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
         result.logFields,
         clientIp === undefined ? {} : { client: clientIp },
       );
-      recordBootInBackground(c, deps, result.logFields, new Date(now()), clientIp);
+      recordBoot(c, result.logFields, new Date(now()), clientIp);
       return c.body(result.script, 200, SCRIPT_HEADERS);
     } catch (error) {
       return scriptErrorResponse(c, error, unavailableScript, failedScript);
