@@ -66,7 +66,8 @@ export class BootHistoryQueue {
     else if (this.#timer === undefined) {
       this.#timer = setTimeout(() => this.#writePending(), this.#options.delayMs);
       // Node: a pending batch alone does not keep a process alive (flush() is the shutdown path).
-      (this.#timer as { unref?: () => void }).unref?.();
+      // Under waitUntil (delay 0) someone awaits the write, so the timer must hold the loop open.
+      if (this.#options.delayMs > 0) (this.#timer as { unref?: () => void }).unref?.();
     }
     return pending.done;
   }
