@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { withImageCache } from "../../boot/image-cache.ts";
 import {
   baseUrlFromRequest,
   bootSettings,
@@ -20,6 +21,7 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
   const { config, store, now } = deps;
   const settings = bootSettings(config);
   const recordBoot = bootHistoryRecorder(deps);
+  const scriptStore = withImageCache(store, config.store.image_cache_seconds);
   // Served with 503 + Retry-After, which iPXE retries by itself; the body is for anything else.
   const unavailableScript = new IpxeScript()
     .echo(`swiftboot: the node store is unavailable; retry in ${RETRY_AFTER_SECONDS} s`)
@@ -67,7 +69,7 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
     const request = parseBootIdentity(file, new URL(c.req.url).searchParams);
     try {
       const clientIp = deps.clientAddress?.(c);
-      const result = await scriptForRequest(store, {
+      const result = await scriptForRequest(scriptStore, {
         request,
         config,
         now: Math.floor(now() / 1000),
