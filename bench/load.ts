@@ -173,7 +173,22 @@ export async function seedTable(endpoint: string, table: string, count: number):
             ? { gsi1pk: nodeListPartition(String(node.state), nodeShard(id)), gsi1sk: id }
             : {}),
         };
-        yield { ...claim, pk: `MAC#${mac.replaceAll(":", "")}`, nodeId: id };
+        yield {
+          ...claim,
+          pk: `MAC#${mac.replaceAll(":", "")}`,
+          nodeId: id,
+          // The node's record the claim carries (claim-snapshot-reads.ts), when it does.
+          ...(typeof claim.node === "string"
+            ? {
+                node: JSON.stringify({
+                  ...(JSON.parse(claim.node) as Item),
+                  id,
+                  name: `load node ${i}`,
+                  macs: [mac],
+                }),
+              }
+            : {}),
+        };
         for (const u of usage) yield { ...u, sk: `USEDBY#${id}`, nodeId: id };
       }
     };

@@ -5,6 +5,7 @@ import { listBoots, recordBoot } from "./boot-history.ts";
 import { recordBoots } from "./boot-history-batch.ts";
 import type { BootRecord } from "./boot-record.ts";
 import { getClaimOwner } from "./claim-reads.ts";
+import { findNodeByMacClaim } from "./claim-snapshot-reads.ts";
 import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
 import { createStoreContext, type StoreContext } from "./context.ts";
 import { deleteImage, putImage } from "./image-writes.ts";
@@ -30,7 +31,13 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
   return {
     client,
     tableName: options.table,
-    findNodeByMac: (mac) => findNodeBy(ctx, "mac", normalizeMac(mac)),
+    findNodeByMac: async (mac) => {
+      const canonical = normalizeMac(mac);
+      if (canonical === undefined) return undefined;
+      // One GetItem: the claim carries the node's record (claim-snapshot-reads.ts).
+      const read = { consistent: false, signal: AbortSignal.timeout(ctx.timeoutMs) };
+      return findNodeByMacClaim(ctx, canonical, read);
+    },
     findNodeByUuid: (uuid) => findNodeBy(ctx, "uuid", normalizeUuid(uuid)),
     getImages: (ids) => batchGetImages(ctx, ids),
     putImage: async (image, options) => {

@@ -34,14 +34,15 @@ function identitiesOf(node: { macs: string[]; uuid?: string | undefined } | unde
   return ids;
 }
 
-function claimPut(ctx: StoreContext, nodeId: string, id: Identity): TransactItem {
+function claimPut(ctx: StoreContext, nodeId: string, id: Identity, node?: Node): TransactItem {
   // Free, or already ours: writing it again is idempotent and repairs a lost claim.
   if (id.kind === "mac") {
     const mac = macKey(id.value);
     return toItem(
       ctx.macClaim
         .build(PutTransaction)
-        .item({ mac, nodeId })
+        // The node's record rides along, in step with the node item (the same transaction).
+        .item({ mac, nodeId, ...(node === undefined ? {} : { node: JSON.stringify(node) }) })
         .options({
           condition: {
             or: [
@@ -140,7 +141,7 @@ export async function putNode(
       ];
       const items = [
         toItem(nodePut),
-        ...wanted.map((w) => claimPut(ctx, node.id, w)),
+        ...wanted.map((w) => claimPut(ctx, node.id, w, node)),
         ...released.map((r) => claimRelease(ctx, node.id, r)),
         ...images.map((i) => usagePut(ctx, i, node.id)),
         ...dropped.map((i) => usageDelete(ctx, i, node.id)),
