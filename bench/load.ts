@@ -687,6 +687,13 @@ export async function benchLoad(
         target: "ratio >= 0.5",
       },
       {
+        name: "  the same by CPU: server CPU per request, minimal hono server / this app",
+        value: m.cpuUs,
+        unit: `µs vs ${b.cpuUs} µs`,
+        baseline: "minimal hono server's CPU per request",
+        ratio: b.cpuUs / Math.max(1, m.cpuUs),
+      },
+      {
         name: "  baseline: minimal hono server",
         value: Math.round(b.rps),
         unit: `req/s, p50 ${b.p50} ms, p99 ${b.p99} ms, ${b.errors} errors, ${b.cpuUs} µs CPU/request`,
