@@ -102,13 +102,13 @@ function memoizedSignature(key: string, expires: string, path: string): string {
     signatures.set(key, byInput);
   }
   const input = `${expires}\n${path}`;
-  let sig = byInput.get(input);
-  if (sig === undefined) {
-    sig = artifactSignature(key, expires, path);
+  let memo = byInput.get(input);
+  if (memo === undefined) {
+    memo = artifactSignature(key, expires, path);
     if (byInput.size >= MAX_MEMOIZED_SIGNATURES) byInput.clear();
-    byInput.set(input, sig);
+    byInput.set(input, memo);
   }
-  return sig;
+  return memo;
 }
 
 function artifactSignature(key: string, expires: string, path: string): string {
