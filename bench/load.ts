@@ -5,13 +5,14 @@
  * @hono/node-server, loaded through tsx). The load generator runs in this process, so it never
  * shares an event loop with a server. Figures:
  *
- * 1. Throughput, p50/p99 latency and errors of per-node script requests, every request for a
- *    different machine (`--machines`, default 1,000 distinct MACs, rotated through autocannon's
- *    `setupRequest`), `--connections` (20) for `--duration` (10) s, real server vs baseline: the
- *    ratio is the figure. For context, DynamoDB Local's own GetItem rate at the same concurrency,
- *    measured here too: a script costs three reads (MAC claim, node, image batch) and one write
- *    (boot history, after the answer); and the same app on the in-memory store (another child),
- *    which is swiftboot's own cost without DynamoDB.
+ * 1. Throughput, p50/p99 latency, errors and server CPU per script (/proc) of per-node script
+ *    requests, every request for a different machine (`--machines`, default 1,000 distinct MACs,
+ *    rotated through autocannon's `setupRequest`), `--connections` (20) for `--duration` (10) s.
+ *    Against, in the same run: bare single-item GetItems through the same SDK at the same
+ *    concurrency (target: scripts/s >= 0.4x that rate, p99 <= 75 ms); a minimal hono server
+ *    answering a constant script; and the same app over a store answering from memory without
+ *    copying (bench/frozen-store.ts): swiftboot's own cost (target >= 0.5x the minimal server).
+ *    Then store calls per script, counted at the wire by a proxy (bench/counting-proxy.ts).
  * 2. Soak: `--soak-seconds` (default 60) at `--soak-connections` (default 200) against the real
  *    server, at a sustainable rate (`--soak-rate` req/s over all connections; default half the
  *    throughput just measured): errors (target 0) and the server's RSS at start, middle and end.
@@ -44,6 +45,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from "../functions/local/dynam
 import { imageSchema, nodeSchema } from "../shared/model/index.ts";
 import { createDynamoStore, ensureTable } from "../shared/store/index.ts";
 import { nodeListPartition, nodeShard } from "../shared/store/table.ts";
+import { startCountingProxy } from "./counting-proxy.ts";
 import type { BenchResult } from "./result.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -171,7 +173,22 @@ export async function seedTable(endpoint: string, table: string, count: number):
             ? { gsi1pk: nodeListPartition(String(node.state), nodeShard(id)), gsi1sk: id }
             : {}),
         };
-        yield { ...claim, pk: `MAC#${mac.replaceAll(":", "")}`, nodeId: id };
+        yield {
+          ...claim,
+          pk: `MAC#${mac.replaceAll(":", "")}`,
+          nodeId: id,
+          // The node's record the claim carries (claim-snapshot-reads.ts), when it does.
+          ...(typeof claim.node === "string"
+            ? {
+                node: JSON.stringify({
+                  ...(JSON.parse(claim.node) as Item),
+                  id,
+                  name: `load node ${i}`,
+                  macs: [mac],
+                }),
+              }
+            : {}),
+        };
         for (const u of usage) yield { ...u, sk: `USEDBY#${id}`, nodeId: id };
       }
     };
@@ -332,32 +349,29 @@ async function startMemoryServer(machines: number): Promise<Server> {
 
 /**
  * The in-between figure: the same app (routes, planning, signing, request log to stdout, boot
- * history) on the in-memory store, i.e. swiftboot's own cost without DynamoDB.
+ * history) on a store answering from memory without copying (bench/frozen-store.ts), i.e.
+ * swiftboot's own cost without DynamoDB and without a fake's copies.
  */
 async function memoryServer(port: number, machines: number): Promise<void> {
   const { serve } = await import("@hono/node-server");
   const { parseConfig } = await import("../shared/config/index.ts");
   const { createApp } = await import("../shared/http/index.ts");
   const { createJsonLogger } = await import("../shared/log/index.ts");
-  const { MemoryStore } = await import("../test/support/store/index.ts");
-  const store = new MemoryStore();
-  for (const id of ["load-kernel", "load-ramdisk"]) {
-    await store.putImage(
-      imageSchema.parse({ id, name: id, swift: { container: "images", object: `ipa/${id}` } }),
-    );
-  }
-  for (let i = 0; i < machines; i++) {
-    await store.putNode(
-      nodeSchema.parse({
-        id: `load-${i}`,
-        name: `load node ${i}`,
-        macs: [loadMac(i)],
-        state: "deploying",
-        deploy: { kernel: "load-kernel", ramdisk: "load-ramdisk" },
-        kernel_args: "console=ttyS0,115200n8 ipa-insecure=1",
-      }),
-    );
-  }
+  const { FrozenBootStore } = await import("./frozen-store.ts");
+  const images = ["load-kernel", "load-ramdisk"].map((id) =>
+    imageSchema.parse({ id, name: id, swift: { container: "images", object: `ipa/${id}` } }),
+  );
+  const nodes = Array.from({ length: machines }, (_, i) =>
+    nodeSchema.parse({
+      id: `load-${i}`,
+      name: `load node ${i}`,
+      macs: [loadMac(i)],
+      state: "deploying",
+      deploy: { kernel: "load-kernel", ramdisk: "load-ramdisk" },
+      kernel_args: "console=ttyS0,115200n8 ipa-insecure=1",
+    }),
+  );
+  const store = new FrozenBootStore(nodes, images);
   const config = parseConfig({ env: { SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SIGNING_KEY } });
   const app = createApp({ config, store, logger: createJsonLogger({ level: "info" }) });
   serve({ fetch: app.fetch, hostname: "127.0.0.1", port });
@@ -478,6 +492,70 @@ function rssMiB(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** cannon() plus the server's CPU per answered request, in µs. */
+async function cannonWithCpu(
+  server: Server,
+  macs: readonly string[],
+  connections: number,
+  seconds: number,
+): Promise<Run & { cpuUs: number }> {
+  const before = cpuSeconds(server.pid);
+  const run = await cannon(server.url, macs, connections, seconds);
+  const cpuUs = ((cpuSeconds(server.pid) - before) * 1e6) / Math.max(1, run.requests);
+  return { ...run, cpuUs: Math.round(cpuUs) };
+}
+
+/**
+ * Store calls per script, counted at the wire: a real server pointed at a counting proxy in front
+ * of DynamoDB Local answers `requests` scripts for distinct machines (`concurrency` at a time, so
+ * boot history can batch as it does under load), then stops cleanly (flushing what history it
+ * still holds); every call it made, its first (cold-cache) ones included, is divided by `requests`.
+ */
+async function storeCallsPerScript(
+  ddbEndpoint: string,
+  table: string,
+  dataDir: string,
+  macs: readonly string[],
+  requests: number,
+  concurrency: number,
+): Promise<{ perScript: Record<string, number>; total: number }> {
+  const proxy = await startCountingProxy(ddbEndpoint);
+  try {
+    const server = await startRealServer(proxy.endpoint, table, dataDir, true);
+    proxy.reset(); // start-up calls (ensureTable) are not a script's
+    const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < requests) {
+          const mac = macs[next++ % macs.length] as string;
+          await timedGet(`${server.url}${bootPath(mac)}`, agent);
+        }
+      }),
+    );
+    agent.destroy();
+    await server.stop();
+    const counts = proxy.counts();
+    const perScript: Record<string, number> = {};
+    let total = 0;
+    for (const [op, n] of Object.entries(counts)) {
+      perScript[op] = Math.round((n / requests) * 1000) / 1000;
+      total += n / requests;
+    }
+    return { perScript, total: Math.round(total * 1000) / 1000 };
+  } finally {
+    await proxy.close();
+  }
+}
+
 /** One GET, timed in µs; rejects unless it is a 200. */
 function timedGet(url: string, agent: Agent): Promise<number> {
   return new Promise<number>((resolve, reject) => {
@@ -550,19 +628,33 @@ export async function benchLoad(
     const memory = await startMemoryServer(options.machines);
     running.push(memory);
     for (const s of [real, memory, baseline]) await cannon(s.url, macs, options.connections, 2);
-    const r = await cannon(real.url, macs, options.connections, options.duration);
-    const m = await cannon(memory.url, macs, options.connections, options.duration);
-    const b = await cannon(baseline.url, macs, options.connections, options.duration);
+    const r = await cannonWithCpu(real, macs, options.connections, options.duration);
+    const m = await cannonWithCpu(memory, macs, options.connections, options.duration);
+    const b = await cannonWithCpu(baseline, macs, options.connections, options.duration);
+    // Bare single-item GetItems through the same SDK, same concurrency, right after.
+    const getItems = await getItemRate(
+      ddb.endpoint,
+      "load-main",
+      macs,
+      options.connections,
+      options.duration,
+    );
     const label = `${options.connections} connections, ${options.duration} s, ${options.machines} distinct MACs`;
     results.push(
       {
         name: `per-node scripts, real server (DynamoDB Local), ${label}`,
         value: Math.round(r.rps),
         unit: "req/s",
-        baseline: "minimal hono server answering a constant script",
-        ratio: r.rps / b.rps,
+        baseline: "bare single-item GetItems through the same SDK, same concurrency",
+        ratio: r.rps / getItems,
+        target: "ratio >= 0.4",
       },
-      { name: "  real server p50 / p99 latency", value: r.p50, unit: `ms / ${r.p99} ms` },
+      {
+        name: "  real server p50 / p99 latency",
+        value: r.p50,
+        unit: `ms / ${r.p99} ms`,
+        target: "p99 <= 75 ms",
+      },
       {
         name: "  real server errors (connection errors, timeouts, non-2xx)",
         value: r.errors,
@@ -570,28 +662,65 @@ export async function benchLoad(
         target: "0",
       },
       {
-        name: "  same app on the in-memory store (swiftboot without DynamoDB)",
+        name: "  real server CPU per script (user + system, /proc)",
+        value: r.cpuUs,
+        unit: "µs",
+      },
+      {
+        name: "  bare GetItem rate (DynamoDB Local, through the SDK)",
+        value: Math.round(getItems),
+        unit: "GetItem/s",
+      },
+      {
+        name: "  real server vs minimal hono server",
+        value: Math.round(r.rps),
+        unit: "req/s",
+        baseline: "minimal hono server answering a constant script",
+        ratio: r.rps / b.rps,
+      },
+      {
+        name: "app's own cost: same routes over a store answering from memory without copying",
         value: Math.round(m.rps),
-        unit: `req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`,
+        unit: `req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors, ${m.cpuUs} µs CPU/script`,
         baseline: "minimal hono server",
         ratio: m.rps / b.rps,
+        target: "ratio >= 0.5",
+      },
+      {
+        name: "  the same by CPU: server CPU per request, minimal hono server / this app",
+        value: m.cpuUs,
+        unit: `µs vs ${b.cpuUs} µs`,
+        baseline: "minimal hono server's CPU per request",
+        ratio: b.cpuUs / Math.max(1, m.cpuUs),
       },
       {
         name: "  baseline: minimal hono server",
         value: Math.round(b.rps),
-        unit: `req/s, p50 ${b.p50} ms, p99 ${b.p99} ms, ${b.errors} errors`,
+        unit: `req/s, p50 ${b.p50} ms, p99 ${b.p99} ms, ${b.errors} errors, ${b.cpuUs} µs CPU/request`,
       },
     );
-    const getItems = await getItemRate(ddb.endpoint, "load-main", macs, options.connections, 3);
-    results.push({
-      name: `  DynamoDB Local GetItem rate, ${options.connections} concurrent (a script: 3 reads + 1 write)`,
-      value: Math.round(getItems),
-      unit: "GetItem/s",
-    });
     for (const s of [baseline, memory]) {
       await s.stop();
       running.splice(running.indexOf(s), 1);
     }
+
+    // Store calls per script, at the wire (a counting proxy), history flushed on a clean stop.
+    const calls = await storeCallsPerScript(
+      ddb.endpoint,
+      "load-main",
+      join(dataDir, "counted"),
+      macs,
+      Math.min(500, options.machines),
+      options.connections,
+    );
+    results.push({
+      name: "store calls per script (counted at the wire; first calls and history included)",
+      value: calls.total,
+      unit: `calls (${Object.entries(calls.perScript)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(", ")})`,
+      target: "<= 1 read on the critical path for a known machine",
+    });
 
     // 2. Soak: the real server for soakSeconds at soakConnections; RSS at start, middle, end.
     if (options.soakSeconds > 0) {

@@ -4,9 +4,11 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { BootHistoryQueue } from "../../shared/boot/history-queue.ts";
 import { type FsCache, openFsCache } from "../../shared/cache/adapters/fs.ts";
 import { CONFIG_FILE_ENV, type Config, ConfigError, secretsOf } from "../../shared/config/index.ts";
 import { createApp } from "../../shared/http/index.ts";
+import { NODE_HISTORY_DELAY_MS } from "../../shared/http/routes/record-boot.ts";
 import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/index.ts";
 import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
 import type { AdminStore } from "../../shared/store/index.ts";
@@ -69,10 +71,17 @@ export async function main(): Promise<void> {
   const fillLock = new FsFillLock(localLockDir(config.local.data_dir));
   await removeFillLeftovers(cache, fillLock, logger);
   if (cache !== undefined) expireCachePeriodically(cache, config.local.cache_expiry_days, logger);
+  // One boot history queue across configuration reloads, flushed when the server stops.
+  const bootHistory = new BootHistoryQueue({
+    store: local.store,
+    logger,
+    delayMs: NODE_HISTORY_DELAY_MS,
+  });
   const appFor = (appConfig: Config, appLogger: Logger) =>
     createApp({
       config: appConfig,
       store: local.store,
+      bootHistory,
       logger: appLogger,
       clientAddress: (c) => getConnInfo(c).remote.address,
       ...(cache === undefined ? {} : { cache, fillLock }),
@@ -171,6 +180,7 @@ export async function main(): Promise<void> {
     stopWatching();
     stopTlsReload();
     server.close();
+    await bootHistory.flush(); // boot records still held: nothing is lost on a clean stop
     await local.close();
     process.exit(0);
   };

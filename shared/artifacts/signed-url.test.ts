@@ -46,6 +46,33 @@ describe("signArtifactUrl", () => {
     expect(url.href).toBe(`http://boot:8080${path}?expires=${NOW + 300}&sig=${sig}`);
   });
 
+  it("answers repeated inputs from its memo with the same signature, per key", () => {
+    const hmac = (key: string, expires: number) =>
+      createHmac("sha256", key)
+        .update(`GET\n${expires}\n/v1/artifacts/ipa-kernel/${CONTENT}/deploy.kernel`)
+        .digest("hex");
+    const sign = (key: string, expires: number) =>
+      new URL(
+        signArtifactUrl({
+          baseUrl: "http://boot:8080",
+          imageId: "ipa-kernel",
+          contentId: CONTENT,
+          fileName: "deploy.kernel",
+          expires,
+          key,
+        }),
+      ).searchParams.get("sig");
+    // Twice each, interleaved with another key and more inputs than the memo holds.
+    for (let round = 0; round < 2; round++) {
+      for (let e = 0; e < 5000; e += 7) {
+        expect(sign(SIGNING_KEY, NOW + e)).toBe(hmac(SIGNING_KEY, NOW + e));
+        expect(sign("another-signing-key-0123456789abc", NOW + e)).toBe(
+          hmac("another-signing-key-0123456789abc", NOW + e),
+        );
+      }
+    }
+  });
+
   it("writes a : in an image id as %3A", () => {
     expect(artifactPath("os:deb12", CONTENT, "x")).toBe(`/v1/artifacts/os%3Adeb12/${CONTENT}/x`);
   });

@@ -82,7 +82,33 @@ export interface ArtifactUrlRequest {
 export function signArtifactUrl(req: ArtifactUrlRequest): string {
   const path = artifactPath(req.imageId, req.contentId, req.fileName);
   const expires = String(req.expires);
-  return `${req.baseUrl}${path}?expires=${expires}&sig=${artifactSignature(req.key, expires, path)}`;
+  return `${req.baseUrl}${path}?expires=${expires}&sig=${memoizedSignature(req.key, expires, path)}`;
+}
+
+/**
+ * Signatures already computed, by key then `<expires>\n<path>`: expiries are whole seconds and
+ * every machine deploying one image gets the same path, so a rack booting at once asks for the
+ * same few signatures hundreds of times a second. A memo, not state (the same inputs always sign
+ * the same), bounded by starting over; only signing uses it, verification always recomputes.
+ */
+const signatures = new Map<string, Map<string, string>>();
+const MAX_MEMOIZED_SIGNATURES = 4096;
+
+function memoizedSignature(key: string, expires: string, path: string): string {
+  let byInput = signatures.get(key);
+  if (byInput === undefined) {
+    if (signatures.size >= 4) signatures.clear(); // a rotated key's memo goes with it
+    byInput = new Map();
+    signatures.set(key, byInput);
+  }
+  const input = `${expires}\n${path}`;
+  let memo = byInput.get(input);
+  if (memo === undefined) {
+    memo = artifactSignature(key, expires, path);
+    if (byInput.size >= MAX_MEMOIZED_SIGNATURES) byInput.clear();
+    byInput.set(input, memo);
+  }
+  return memo;
 }
 
 function artifactSignature(key: string, expires: string, path: string): string {

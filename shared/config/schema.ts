@@ -167,6 +167,12 @@ export const groups = {
       30_000,
       "Upper bound on one store lookup; past it a boot request gets 503 with Retry-After.",
     ),
+    image_cache_seconds: int(
+      10,
+      0,
+      3600,
+      "Seconds a serving process keeps an image record it has read (at most 1,000 images), so a boot script costs no image read: an image edit reaches every script within this many seconds (plus about 1 s of DynamoDB's eventual consistency). 0: read images on every script.",
+    ),
   }),
   server: z.strictObject({
     host: str(

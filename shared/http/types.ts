@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { OriginFetch } from "../artifacts/origin.ts";
+import type { BootHistoryQueue } from "../boot/history-queue.ts";
 import type { FillLock } from "../cache/lock.ts";
 import type { ArtifactCache } from "../cache/types.ts";
 import type { Config } from "../config/index.ts";
@@ -15,6 +16,11 @@ export interface AppDeps {
   now?: () => number;
   /** The requesting machine's address as the runtime sees it (socket, Lambda event, CF header). */
   clientAddress?: (c: Context) => string | undefined;
+  /**
+   * The boot history queue, for an entry point that flushes it on shutdown (functions/local);
+   * default: one per app, over `store`.
+   */
+  bootHistory?: BootHistoryQueue;
   /** The artifact cache behind `/v1/artifacts/...`; without one that route answers 503. */
   cache?: ArtifactCache;
   /** Cross-instance fill lock (DynamoDB on AWS); default: none (every instance may fill). */

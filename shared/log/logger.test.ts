@@ -26,6 +26,18 @@ describe("json logger", () => {
     expect(lines[0]).toContain("[redacted]");
   });
 
+  it("writes errors as name and message, at the top level and one level down", () => {
+    const { logger, records } = createMemoryLogger();
+    const fields = { err: new TypeError("top"), ctx: { a: new RangeError("inner"), b: 1 }, n: 2 };
+    logger.warn("failed", fields);
+    expect(records()[0]).toMatchObject({
+      err: { name: "TypeError", message: "top" },
+      ctx: { a: { name: "RangeError", message: "inner" }, b: 1 },
+      n: 2,
+    });
+    expect(fields.err).toBeInstanceOf(TypeError); // the caller's fields are not changed
+  });
+
   it("masks URL signatures but keeps expiries", () => {
     const url = "http://s/v1/a/c/o?temp_url_sig=abcdef0123&temp_url_expires=99";
     expect(redactText(url)).toBe("http://s/v1/a/c/o?temp_url_sig=[redacted]&temp_url_expires=99");

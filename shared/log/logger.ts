@@ -33,10 +33,14 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const base = options.base ?? {};
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
-    const line = JSON.stringify(
-      { time: new Date().toISOString(), level, msg, ...base, ...fields },
-      errorReplacer,
-    );
+    // No replacer (it costs a call per value of every line): errors are flattened up front.
+    const line = JSON.stringify({
+      time: new Date().toISOString(),
+      level,
+      msg,
+      ...base,
+      ...(fields === undefined ? {} : withErrorsFlattened(fields)),
+    });
     write(redactText(line, secrets));
   };
   return {
@@ -47,9 +51,35 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   };
 }
 
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  return value;
+/**
+ * Fields with each Error (a field's value, or one level inside it) as `{ name, message }`, which
+ * JSON.stringify would otherwise write as `{}`; the stack is left out. Fields without an Error
+ * are returned as they are, so a request's log line copies nothing.
+ */
+function withErrorsFlattened(fields: LogFields): LogFields {
+  let out: LogFields | undefined;
+  for (const key in fields) {
+    const value = fields[key];
+    let flat: unknown = value;
+    if (value instanceof Error) flat = { name: value.name, message: value.message };
+    else if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      const inner = value as Record<string, unknown>;
+      let copy: Record<string, unknown> | undefined;
+      for (const k in inner) {
+        const v = inner[k];
+        if (v instanceof Error) {
+          copy ??= { ...inner };
+          copy[k] = { name: v.name, message: v.message };
+        }
+      }
+      if (copy !== undefined) flat = copy;
+    }
+    if (flat !== value) {
+      out ??= { ...fields };
+      out[key] = flat;
+    }
+  }
+  return out ?? fields;
 }
 
 /** A logger that keeps lines in memory, for tests. */

@@ -22,30 +22,30 @@ function randomSuffix(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export async function recordBoot(
-  ctx: StoreContext,
-  input: BootRecord,
-  retentionSeconds: number,
-): Promise<void> {
+/** A boot record as its table item (validated; InvalidRecordError names what is wrong). */
+export function bootItem(input: BootRecord, retentionSeconds: number): Record<string, unknown> {
   const parsed = bootRecordSchema.safeParse(input);
   if (!parsed.success)
     throw new InvalidRecordError(`${nodeKey(input.node)} BOOT`, parsed.error.message);
   const record = parsed.data;
   const ttl = Math.floor(Date.parse(record.at) / 1000) + retentionSeconds;
-  await call(ctx, `PutItem ${nodeKey(record.node)} BOOT`, (options) =>
-    ctx.documentClient.send(
-      new PutCommand({
-        TableName: ctx.tableName,
-        Item: {
-          pk: nodeKey(record.node),
-          sk: `${BOOT_PREFIX}${record.at}#${randomSuffix()}`,
-          _et: "Boot",
-          ...record,
-          [TTL_ATTRIBUTE]: ttl,
-        },
-      }),
-      options,
-    ),
+  return {
+    pk: nodeKey(record.node),
+    sk: `${BOOT_PREFIX}${record.at}#${randomSuffix()}`,
+    _et: "Boot",
+    ...record,
+    [TTL_ATTRIBUTE]: ttl,
+  };
+}
+
+export async function recordBoot(
+  ctx: StoreContext,
+  input: BootRecord,
+  retentionSeconds: number,
+): Promise<void> {
+  const item = bootItem(input, retentionSeconds);
+  await call(ctx, `PutItem ${item.pk} BOOT`, (options) =>
+    ctx.documentClient.send(new PutCommand({ TableName: ctx.tableName, Item: item }), options),
   );
 }
 

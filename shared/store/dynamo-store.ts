@@ -3,7 +3,10 @@ import type { DiscoveryStore } from "../discovery/record.ts";
 import { normalizeMac, normalizeUuid } from "../model/index.ts";
 import { batchGetImages } from "./batch-reads.ts";
 import { listBoots, recordBoot } from "./boot-history.ts";
+import { recordBoots } from "./boot-history-batch.ts";
+import type { BootRecord } from "./boot-record.ts";
 import { getClaimOwner } from "./claim-reads.ts";
+import { findNodeByMacClaim } from "./claim-snapshot-reads.ts";
 import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
 import { createStoreContext, type StoreContext } from "./context.ts";
 import { deleteDiscovered, getDiscovered, listDiscovered, recordSighting } from "./discovered.ts";
@@ -25,6 +28,7 @@ export interface DynamoStore extends AdminStore, DiscoveryStore {
   readonly tableName: string;
   /** Batched reads and multi-node transactions for `swiftboot import` (node-bulk.ts). */
   readonly bulk: BulkNodeStore;
+  recordBoots(records: readonly BootRecord[], retentionSeconds: number): Promise<void>;
 }
 
 /**
@@ -42,7 +46,13 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
       claimOwners: (identities) => batchClaimOwners(ctx, identities),
       writeNodes: (entries, onWritten) => writeNodesBulk(ctx, entries, onWritten),
     },
-    findNodeByMac: (mac) => findNodeBy(ctx, "mac", normalizeMac(mac)),
+    findNodeByMac: async (mac) => {
+      const canonical = normalizeMac(mac);
+      if (canonical === undefined) return undefined;
+      // One GetItem: the claim carries the node's record (claim-snapshot-reads.ts).
+      const read = { consistent: false, signal: AbortSignal.timeout(ctx.timeoutMs) };
+      return findNodeByMacClaim(ctx, canonical, read);
+    },
     findNodeByUuid: (uuid) => findNodeBy(ctx, "uuid", normalizeUuid(uuid)),
     getImages: (ids) => batchGetImages(ctx, ids),
     putImage: async (image, options) => {
@@ -62,6 +72,7 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
     listNodes: (query) => listNodes(ctx, query),
     deleteNode: (id, options) => deleteNode(ctx, id, options),
     recordBoot: (record, retentionSeconds) => recordBoot(ctx, record, retentionSeconds),
+    recordBoots: (records, retentionSeconds) => recordBoots(ctx, records, retentionSeconds),
     listBoots: (nodeId, page) => listBoots(ctx, nodeId, page),
     recordSighting: (write) => recordSighting(ctx, write),
     listDiscovered: (page) => listDiscovered(ctx, page),

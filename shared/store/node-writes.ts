@@ -3,6 +3,7 @@ import { DeleteTransaction } from "dynamodb-toolbox/entity/actions/transactDelet
 import { PutTransaction } from "dynamodb-toolbox/entity/actions/transactPut";
 import { imageIdsOf, type Node } from "../model/index.ts";
 import type { NodeBeforeWrite } from "./before-write-reads.ts";
+import { bootSnapshot } from "./claim-snapshot-reads.ts";
 import type { StoreContext } from "./context.ts";
 import { macKey } from "./entities/identity-claim.ts";
 import type { NodeEntity } from "./entities/node.ts";
@@ -39,14 +40,19 @@ export function identitiesOf(
   return ids;
 }
 
-function claimPut(ctx: StoreContext, nodeId: string, id: Identity): TransactItem {
+function claimPut(ctx: StoreContext, nodeId: string, id: Identity, node?: Node): TransactItem {
   // Free, or already ours: writing it again is idempotent and repairs a lost claim.
   if (id.kind === "mac") {
     const mac = macKey(id.value);
     return toItem(
       ctx.macClaim
         .build(PutTransaction)
-        .item({ mac, nodeId })
+        // The node's record rides along, in step with the node item (the same transaction).
+        .item({
+          mac,
+          nodeId,
+          ...(node === undefined ? {} : { node: JSON.stringify(bootSnapshot(node)) }),
+        })
         .options({
           condition: {
             or: [
@@ -149,7 +155,7 @@ export function nodeWritePlan(
   ];
   const items = [
     toItem(nodePut),
-    ...wanted.map((w) => claimPut(ctx, node.id, w)),
+    ...wanted.map((w) => claimPut(ctx, node.id, w, node)),
     ...released.map((r) => claimRelease(ctx, node.id, r)),
     ...images.map((i) => usagePut(ctx, i, node.id)),
     ...dropped.map((i) => usageDelete(ctx, i, node.id)),

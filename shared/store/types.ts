@@ -17,6 +17,11 @@ export interface BootStore {
    * store without it keeps no history. Called after the answer is decided, never awaited by it.
    */
   recordBoot?(record: BootRecord, retentionSeconds: number): Promise<void>;
+  /**
+   * recordBoot for many records in as few calls as the store allows (BatchWriteItem); what the
+   * boot path's history queue uses when present. Best effort: throws once, never retries forever.
+   */
+  recordBoots?(records: readonly BootRecord[], retentionSeconds: number): Promise<void>;
 }
 
 /** A record with the version its ETag is made from. */

@@ -27,6 +27,11 @@ export function lazyBootStore(load: () => Promise<BootStore>): BootStore & Sight
     // Boot history: written after the answer is decided, so by then the store is loaded anyway.
     recordBoot: async (record, retentionSeconds) =>
       (await store()).recordBoot?.(record, retentionSeconds),
+    recordBoots: async (records, retentionSeconds) => {
+      const loaded = await store();
+      if (loaded.recordBoots !== undefined) return loaded.recordBoots(records, retentionSeconds);
+      for (const record of records) await loaded.recordBoot?.(record, retentionSeconds);
+    },
     // Unknown machines (docs/provisioning.md): also written after the answer.
     recordSighting: async (write: SightingWrite) => {
       const loaded = await store();

@@ -260,10 +260,13 @@ async function findByIdentity(
       : []),
   ];
   if (errors.length > 0) throw validationProblem(errors);
-  const node =
+  const found =
     canonicalMac !== undefined
       ? await store.findNodeByMac(canonicalMac)
       : await store.findNodeByUuid(canonicalUuid as string);
+  // The boot path's lookup may answer from a MAC claim's snapshot (no reports, no inventory):
+  // the API shows the node item itself.
+  const node = found === undefined ? undefined : await store.getNode(found.id);
   // Both given: the node must hold both.
   return canonicalUuid !== undefined && node?.uuid !== canonicalUuid ? undefined : node;
 }

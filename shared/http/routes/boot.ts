@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { withImageCache } from "../../boot/image-cache.ts";
 import {
   baseUrlFromRequest,
   bootSettings,
@@ -10,7 +11,7 @@ import {
 import { IpxeScript } from "../../ipxe/index.ts";
 import { RETRY_AFTER_SECONDS, SCRIPT_HEADERS, scriptErrorResponse } from "../responses.ts";
 import type { AppDeps, AppEnv } from "../types.ts";
-import { recordBootInBackground } from "./record-boot.ts";
+import { bootHistoryRecorder } from "./record-boot.ts";
 import { recordDiscoveryInBackground } from "./record-discovery.ts";
 
 /**
@@ -20,6 +21,8 @@ import { recordDiscoveryInBackground } from "./record-discovery.ts";
 export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "now">> & AppDeps) {
   const { config, store, now } = deps;
   const settings = bootSettings(config);
+  const recordBoot = bootHistoryRecorder(deps);
+  const scriptStore = withImageCache(store, config.store.image_cache_seconds);
   // Served with 503 + Retry-After, which iPXE retries by itself; the body is for anything else.
   const unavailableScript = new IpxeScript()
     .echo(`swiftboot: the node store is unavailable; retry in ${RETRY_AFTER_SECONDS} s`)
@@ -67,7 +70,7 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
     const request = parseBootIdentity(file, new URL(c.req.url).searchParams);
     try {
       const clientIp = deps.clientAddress?.(c);
-      const result = await scriptForRequest(store, {
+      const result = await scriptForRequest(scriptStore, {
         request,
         config,
         now: Math.floor(now() / 1000),
@@ -81,7 +84,7 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
       );
       // HEAD (a monitor, curl -I) boots nothing: it is not in the node's boot history.
       if (c.req.method !== "HEAD") {
-        recordBootInBackground(c, deps, result.logFields, new Date(now()), clientIp);
+        recordBoot(c, result.logFields, new Date(now()), clientIp);
         if (result.plan.kind === "unknown") {
           recordDiscoveryInBackground(c, deps, request, new Date(now()), clientIp);
         }

@@ -1,13 +1,11 @@
 import type { Context } from "hono";
+import { BootHistoryQueue } from "../../boot/history-queue.ts";
 import type { BootLogFields } from "../../boot/index.ts";
 import type { Config } from "../../config/index.ts";
 import type { Logger } from "../../log/index.ts";
 import { PROVISION_STATES, type ProvisionState } from "../../model/index.ts";
 import type { BootRecord } from "../../store/boot-record.ts";
 import type { BootStore } from "../../store/types.ts";
-
-/** A history write that has not finished by then is abandoned (the store's own bound is shorter). */
-const HISTORY_TIMEOUT_MS = 5_000;
 
 /** The history entry for a script, from the same fields the request log gets (no URLs). */
 export function bootRecordOf(
@@ -42,43 +40,45 @@ export function bootRecordOf(
   };
 }
 
+/** Node: how long a boot record waits for others before its batch is written. */
+export const NODE_HISTORY_DELAY_MS = 50;
+
 /**
- * Appends the script just served to the node's boot history without holding up the answer:
- * started, not awaited, bounded in time, and never failing the request (a failure is a warning
- * in the log). On Workers the runtime would cancel it once the response is sent, so it is handed
- * to `executionCtx.waitUntil` where one exists.
+ * Appends the script just served to the node's boot history without holding up the answer: queued
+ * (BootHistoryQueue: batched, bounded, a failure is a warning in the log) and never awaited here.
+ * Where the runtime would freeze (Lambda) or cancel (Workers) work left after the response, the
+ * write is handed to `executionCtx.waitUntil` and the queue writes at the next macrotask;
+ * on Node, the queue waits a short timer for other machines' records.
  */
-export function recordBootInBackground(
-  c: Context,
-  deps: { config: Config; store: BootStore; logger: Logger },
-  fields: BootLogFields,
-  at: Date,
-  client: string | undefined,
-): void {
-  const days = deps.config.admin.boot_history_days;
-  const record = bootRecordOf(fields, at, client);
-  const store = deps.store;
-  if (days === 0 || record === undefined || store.recordBoot === undefined) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${HISTORY_TIMEOUT_MS} ms`)),
-      HISTORY_TIMEOUT_MS,
-    );
-  });
-  // Started from a resolved promise, so even a store that throws synchronously cannot fail the boot.
-  const write = Promise.resolve().then(() => store.recordBoot?.(record, days * 86_400));
-  const work = Promise.race([write, timeout])
-    .catch((error: unknown) => {
-      deps.logger.warn("boot history not recorded", {
-        node: record.node,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
-    })
-    .finally(() => clearTimeout(timer));
-  try {
-    c.executionCtx.waitUntil(work);
-  } catch {
-    // No execution context (Node, Lambda): the promise runs on by itself.
-  }
+export function bootHistoryRecorder(deps: {
+  config: Config;
+  store: BootStore;
+  logger: Logger;
+  bootHistory?: BootHistoryQueue;
+}) {
+  let queue = deps.bootHistory;
+  // Whether this runtime passes an execution context: the same for every request of an app, and
+  // probing it costs a thrown Error on Node, so it is probed once.
+  let hasExecutionCtx: boolean | undefined;
+  return (c: Context, fields: BootLogFields, at: Date, client: string | undefined): void => {
+    const days = deps.config.admin.boot_history_days;
+    if (days === 0 || fields.node === undefined) return;
+    if (deps.store.recordBoot === undefined && deps.store.recordBoots === undefined) return;
+    const record = bootRecordOf(fields, at, client);
+    if (record === undefined) return;
+    if (hasExecutionCtx === undefined) {
+      try {
+        hasExecutionCtx = typeof c.executionCtx.waitUntil === "function";
+      } catch {
+        hasExecutionCtx = false; // Node: no execution context
+      }
+    }
+    queue ??= new BootHistoryQueue({
+      store: deps.store,
+      logger: deps.logger,
+      delayMs: hasExecutionCtx ? 0 : NODE_HISTORY_DELAY_MS,
+    });
+    const written = queue.add(record, days * 86_400);
+    if (hasExecutionCtx) c.executionCtx.waitUntil(written);
+  };
 }

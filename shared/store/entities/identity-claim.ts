@@ -10,11 +10,17 @@ import type { SwiftbootTable } from "../table.ts";
  * a condition in the same transaction as the node.
  */
 
-/** `MAC#<12 lower-case hex>` / `CLAIM` → node id. `mac` is the bare hex (no separators). */
+/**
+ * `MAC#<12 lower-case hex>` / `CLAIM` → node id. `mac` is the bare hex (no separators). `node`:
+ * the node's record as JSON, written in the same transaction as the node item (node-writes.ts),
+ * so a boot script for a known machine costs this one GetItem (claim-snapshot-reads.ts). Claims
+ * written before it existed lack it, and are followed by a read of the node item.
+ */
 export const macClaimItemSchema = item({
   mac: string().key().savedAs("pk").transform(prefix("MAC")),
   sk: string().key().const("CLAIM").hidden(),
   nodeId: string(),
+  node: string().optional(),
 });
 
 /** `UUID#<lower-case uuid>` / `CLAIM` → node id. */
