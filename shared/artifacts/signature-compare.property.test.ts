@@ -114,6 +114,8 @@ describe("constant-time comparisons", () => {
         /\b(hash|token|entry\.hash)\s*[!=]==?\s*(hash|token|entry\.hash)\b/,
       "shared/http/auth/bearer.ts": /\b(token|hash)\s*[!=]==?|[!=]==?\s*(token|hash)\b/,
       "shared/http/routes/artifacts.ts": /\bsig\b\s*[!=]==?|[!=]==?\s*\bsig\b/,
+      "shared/http/routes/artifact-request.ts": /\bsig\b\s*[!=]==?|[!=]==?\s*\bsig\b/,
+      "functions/aws/front/signed-artifacts.ts": /\bsig\b\s*[!=]==?|[!=]==?\s*\bsig\b/,
     };
     for (const [file, direct] of Object.entries(sources)) {
       const text = readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
@@ -123,9 +125,21 @@ describe("constant-time comparisons", () => {
     const artifactUrl = readFileSync(new URL("./signed-url.ts", import.meta.url), "utf8");
     expect(artifactUrl).toMatch(/timingSafeEqualStrings\(sig, artifactSignature\(current,/);
     expect(artifactUrl).toMatch(/timingSafeEqualStrings\(sig, artifactSignature\(previous,/);
-    // The route never checks signatures itself: it calls verifyArtifactUrl.
-    const route = readFileSync(new URL("../http/routes/artifacts.ts", import.meta.url), "utf8");
-    expect(route).toMatch(/verifyArtifactUrl\(/);
-    expect(route).not.toMatch(/hmacSync|createHmac|artifactSignature/);
+    // No route checks signatures itself: both call verifyArtifactRequest, which calls
+    // verifyArtifactUrl.
+    const front = readFileSync(
+      new URL("../http/routes/artifact-request.ts", import.meta.url),
+      "utf8",
+    );
+    expect(front).toMatch(/verifyArtifactUrl\(/);
+    expect(front).not.toMatch(/hmacSync|createHmac|artifactSignature/);
+    for (const file of [
+      "shared/http/routes/artifacts.ts",
+      "functions/aws/front/signed-artifacts.ts",
+    ]) {
+      const route = readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
+      expect(route, file).toMatch(/verifyArtifactRequest\(/);
+      expect(route, file).not.toMatch(/hmacSync|createHmac|artifactSignature|verifyArtifactUrl/);
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /**
  * Telling crash leftovers from work in progress. Local fills (shared/cache/adapters/fs.ts temp
  * files, functions/local/fs-fill-lock.ts locks) record the process id of their writer; whatever a
@@ -17,9 +19,24 @@ export function writerGone(pid: number, writtenAtMs: number): boolean {
   if (pid === process.pid) return writtenAtMs < PROCESS_START_MS;
   try {
     process.kill(pid, 0);
-    return false;
   } catch (error) {
     // EPERM: it runs, as another user.
     return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+  return zombie(pid);
+}
+
+/**
+ * A killed process whose parent died with it waits to be reaped by whatever runs as PID 1, and
+ * until then signal 0 still reaches it; it writes nothing any more. Linux only: elsewhere a pid
+ * that answers is taken as running.
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "<pid> (<comm>) <state> ...": comm may hold spaces and parentheses, so read past the last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false;
   }
 }
