@@ -8,6 +8,7 @@
  */
 import type { ExecutionContext } from "@cloudflare/workers-types";
 import type { Hono } from "hono";
+import { getConnInfo } from "hono/cloudflare-workers";
 import { createR2Cache } from "../../shared/cache/adapters/r2.ts";
 import { ConfigError, parseConfig, secretsOf } from "../../shared/config/index.ts";
 import { configWarnings } from "../../shared/config/start-warnings.ts";
@@ -33,7 +34,7 @@ function build(env: WorkerEnv): Hono<AppEnv> {
     config,
     store,
     logger,
-    clientAddress: (c) => c.req.header("cf-connecting-ip"),
+    clientAddress: (c) => getConnInfo(c).remote.address,
     ...(env.CACHE === undefined ? {} : { cache: createR2Cache(env.CACHE) }),
   });
 }

@@ -4,7 +4,7 @@ import type {
   LambdaFunctionURLEvent,
 } from "aws-lambda";
 import type { Context, Hono } from "hono";
-import { handle, type LambdaEvent } from "hono/aws-lambda";
+import { getConnInfo, handle, type LambdaEvent } from "hono/aws-lambda";
 import { type Config, ConfigError, secretsOf } from "../../../shared/config/index.ts";
 import { configWarnings } from "../../../shared/config/start-warnings.ts";
 import type { Logger } from "../../../shared/log/index.ts";
@@ -47,10 +47,9 @@ export async function buildApp(
   return build({ config, logger, clientAddress: sourceIp });
 }
 
+/** The machine's address as the Function URL saw it (hono's helper: `requestContext.http.sourceIp`). */
 export function sourceIp(c: Context): string | undefined {
-  const env = c.env as { requestContext?: { http?: { sourceIp?: unknown } } } | undefined;
-  const ip = env?.requestContext?.http?.sourceIp;
-  return typeof ip === "string" ? ip : undefined;
+  return getConnInfo(c).remote.address;
 }
 
 let currentRequestId: string | undefined;
