@@ -41,6 +41,14 @@ describe("a corrupt node record", () => {
     await db.raw.send(
       new PutCommand({ TableName: db.table, Item: { ...item, state: "exploded" } }),
     );
+    // The boot path reads the node from its MAC claim's copy (claim-snapshot-reads.ts): a hand
+    // edit reaches boots there, so break that copy the same way.
+    const claim = items.find((i) => String(i.pk).startsWith("MAC#") && i.nodeId === "fault-1");
+    expect(claim?.node).toBeDefined();
+    const copy = { ...JSON.parse(String(claim?.node)), state: "exploded" };
+    await db.raw.send(
+      new PutCommand({ TableName: db.table, Item: { ...claim, node: JSON.stringify(copy) } }),
+    );
 
     const res = await timedGet(`${server.url}${macPath(faultMac(1))}`);
     expect(res.status).toBe(500);
@@ -52,7 +60,7 @@ describe("a corrupt node record", () => {
     const line = server.logs().at(-1);
     expect(line).toMatchObject({ level: "error", status: 500 });
     expect(String(line?.error)).toMatch(
-      /^CorruptRecordError: stored record NODE#fault-1 is invalid/,
+      /^CorruptRecordError: stored record MAC#[0-9a-f]{12} node is invalid/,
     );
 
     for (const i of [0, 2]) {
