@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { BootHistoryQueue } from "../../../shared/boot/history-queue.ts";
 import { createMemoryLogger } from "../../../shared/log/index.ts";
 import type { BootRecord } from "../../../shared/store/boot-record.ts";
-import { createTestStore, node, type TestStore } from "./helpers.ts";
+import { countCalls, createTestStore, node, type TestStore } from "./helpers.ts";
 
 let t: TestStore;
 beforeAll(async () => {
@@ -18,23 +18,9 @@ const record = (i: number): BootRecord => ({
   url_mode: "artifacts",
 });
 
-/** Counts the BatchWriteItem and PutItem calls the store's client sends. */
-function countWrites(store: TestStore["store"]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  store.client.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = String(context.commandName);
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: "initialize", name: `countWrites${Math.random()}` },
-  );
-  return counts;
-}
-
 describe("recordBoots (BatchWriteItem)", () => {
   it("writes 30 records in two requests, all readable in the node's history", async () => {
-    const counts = countWrites(t.store);
+    const counts = countCalls(t.store);
     await t.store.recordBoots(
       Array.from({ length: 30 }, (_, i) => record(i)),
       3600,
@@ -60,7 +46,7 @@ describe("BootHistoryQueue over DynamoDB Local", () => {
   it("batches records added together into one write, and flush() writes what is held", async () => {
     const { store } = await createTestStore("store-history-queue");
     await store.putNode(node({ id: "batched", macs: ["52:54:00:88:00:03"] }));
-    const counts = countWrites(store);
+    const counts = countCalls(store);
     const { logger, records } = createMemoryLogger();
     // A long delay: only flush() (a clean shutdown) writes these.
     const queue = new BootHistoryQueue({ store, logger, delayMs: 60_000 });
@@ -74,7 +60,7 @@ describe("BootHistoryQueue over DynamoDB Local", () => {
 
   it("a failed write is one warning naming the node and count, and is not retried", async () => {
     const { store } = await createTestStore("store-history-fail");
-    const counts = countWrites(store);
+    const counts = countCalls(store);
     const { logger, records } = createMemoryLogger();
     const queue = new BootHistoryQueue({ store, logger, delayMs: 0 });
     // The table is gone: every write fails.

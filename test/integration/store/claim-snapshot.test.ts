@@ -1,26 +1,12 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CorruptRecordError } from "../../../shared/store/index.ts";
-import { createTestStore, node, type TestStore } from "./helpers.ts";
+import { countCalls, createTestStore, node, type TestStore } from "./helpers.ts";
 
 let t: TestStore;
 beforeAll(async () => {
   t = await createTestStore("store-claim-snapshot");
 });
-
-/** Counts the commands the store's client sends, by name. */
-function countCalls(store: TestStore["store"]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  store.client.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = String(context.commandName);
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: "initialize", name: `countCalls${Math.random()}` },
-  );
-  return counts;
-}
 
 describe("the MAC claim carries the node's record", () => {
   it("finds a known machine with one GetItem, and follows every write of the node", async () => {

@@ -68,3 +68,17 @@ export async function claimProblems({ raw, table }: TestStore): Promise<string[]
   }
   return problems;
 }
+
+/** Counts the commands the store's client sends from now on, by name (GetItemCommand, ...). */
+export function countCalls(store: TestStore["store"]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  store.client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = String(context.commandName);
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: "initialize", name: `countCalls${Math.random()}` },
+  );
+  return counts;
+}
