@@ -231,6 +231,8 @@ describe("through a stand-in of the CloudFront front", () => {
     expect(result.marker?.cmdline.split(/\s+/)).toEqual([
       "initrd=ramdisk",
       "BOOTIF=01-52-54-00-5b-03-01",
+      // The callback URL names the front too (docs/provisioning.md).
+      expect.stringMatching(/^swiftboot\.callback=http:\/\/10\.0\.2\.2:\d+\/v1\/callbacks\/node\//),
       "console=ttyS0",
       "e2e=front",
     ]);

@@ -136,7 +136,7 @@ describe("swiftboot ipxe build", () => {
       "--source",
       IPXE_SOURCE,
       "--trust",
-      join(import.meta.dirname, "../../e2e/fixtures/tls/server.key"),
+      join(import.meta.dirname, "fixtures/tls/server.key"),
       "--cache-dir",
       scratch,
     ]);
