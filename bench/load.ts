@@ -12,7 +12,7 @@
  *    concurrency (target: scripts/s >= 0.4x that rate, p99 <= 75 ms); a minimal hono server
  *    answering a constant script; and the same app over a store answering from memory without
  *    copying (bench/frozen-store.ts): swiftboot's own cost (target >= 0.5x the minimal server).
- *    Then store calls per script, counted at the wire by a proxy (bench/counting-proxy.ts).
+ *    Then store calls per script, counted at the wire by a proxy (test/support/store/counting-proxy.ts).
  * 2. Soak: `--soak-seconds` (default 60) at `--soak-connections` (default 200) against the real
  *    server, at a sustainable rate (`--soak-rate` req/s over all connections; default half the
  *    throughput just measured): errors (target 0) and the server's RSS at start, middle and end.
@@ -45,7 +45,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from "../functions/local/dynam
 import { imageSchema, nodeSchema } from "../shared/model/index.ts";
 import { createDynamoStore, ensureTable } from "../shared/store/index.ts";
 import { nodeListPartition, nodeShard } from "../shared/store/table.ts";
-import { startCountingProxy } from "./counting-proxy.ts";
+import { startCountingProxy } from "../test/support/store/counting-proxy.ts";
 import type { BenchResult } from "./result.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));

@@ -1,6 +1,6 @@
-import { GetItemCommand } from "dynamodb-toolbox/entity/actions/get";
 import { ID_PATTERN, type Node } from "../model/index.ts";
-import { getOrCorrupt, type StoreContext } from "./context.ts";
+import type { StoreContext } from "./context.ts";
+import type { AttributeMap, DirectGetItem } from "./direct-get-item.ts";
 import { macKey } from "./entities/identity-claim.ts";
 import { CorruptRecordError } from "./errors.ts";
 import { nodeFromItem } from "./records.ts";
@@ -21,40 +21,44 @@ export function bootSnapshot(node: Node): Node {
  * before the snapshot existed) is followed by a GetItem on the node, as before. Either way a node
  * that does not list the MAC, or is not the claim's owner, is not found. A snapshot lacks the
  * node's reports and inventory (bootSnapshot): read the node item for those.
+ *
+ * The claim is read with `getItem` (direct-get-item.ts: the SDK's signer and HTTP handler without
+ * its middleware), the one read every script makes; its two attributes are checked here as
+ * dynamodb-toolbox would (macClaimItemSchema), the node's record by the model's schema.
  */
 export async function findNodeByMacClaim(
   ctx: StoreContext,
+  getItem: DirectGetItem,
   canonicalMac: string,
-  read: ReadOptions,
+  read: ReadOptions & { signal: AbortSignal },
 ): Promise<Node | undefined> {
-  const mac = macKey(canonicalMac);
-  const key = `MAC#${mac}`;
-  const { Item: item } = await getOrCorrupt(
-    ctx,
-    key,
-    (options) =>
-      ctx.macClaim
-        .build(GetItemCommand)
-        .key({ mac })
-        .options({ consistent: read.consistent })
-        .send(options),
-    read.signal,
-  );
+  const key = `MAC#${macKey(canonicalMac)}`;
+  const item = await getItem({ pk: key, sk: "CLAIM" }, read);
   if (item === undefined) return undefined;
-  if (!ID_PATTERN.test(item.nodeId)) throw new CorruptRecordError(key, "nodeId: not a node id");
+  const nodeId = stringAttribute(item, "nodeId");
+  if (nodeId === undefined || !ID_PATTERN.test(nodeId))
+    throw new CorruptRecordError(key, "nodeId: not a node id");
+  const snapshot = stringAttribute(item, "node");
   let node: Node | undefined;
-  if (item.node === undefined) {
-    node = await getNode(ctx, item.nodeId, read);
+  if (snapshot === undefined) {
+    if (item.node !== undefined) throw new CorruptRecordError(key, "node: not a string");
+    node = await getNode(ctx, nodeId, read);
   } else {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(item.node);
+      parsed = JSON.parse(snapshot);
     } catch {
       throw new CorruptRecordError(key, "node: not JSON");
     }
     node = nodeFromItem(`${key} node`, parsed);
-    if (node.id !== item.nodeId)
+    if (node.id !== nodeId)
       throw new CorruptRecordError(key, "node: a snapshot of another node than nodeId");
   }
   return node?.macs.includes(canonicalMac) ? node : undefined;
+}
+
+/** A string attribute (`{"S": ...}`) of a raw item; undefined when absent or of another type. */
+function stringAttribute(item: AttributeMap, name: string): string | undefined {
+  const value = item[name]?.S;
+  return typeof value === "string" ? value : undefined;
 }

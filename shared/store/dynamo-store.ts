@@ -9,6 +9,7 @@ import { getClaimOwner } from "./claim-reads.ts";
 import { findNodeByMacClaim } from "./claim-snapshot-reads.ts";
 import { createDocumentClient, createDynamoClient, type DynamoStoreOptions } from "./client.ts";
 import { createStoreContext, type StoreContext } from "./context.ts";
+import { createDirectGetItem } from "./direct-get-item.ts";
 import { deleteDiscovered, getDiscovered, listDiscovered, recordSighting } from "./discovered.ts";
 import { deleteImage, putImage } from "./image-writes.ts";
 import { listImages, listNodes } from "./listing.ts";
@@ -38,6 +39,7 @@ export interface DynamoStore extends AdminStore, DiscoveryStore {
 export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
   const client = createDynamoClient(options);
   const ctx = createStoreContext(createDocumentClient(client), options.table, options.timeoutMs);
+  const getItem = createDirectGetItem(client, options.table, options.timeoutMs);
   return {
     client,
     tableName: options.table,
@@ -51,7 +53,7 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
       if (canonical === undefined) return undefined;
       // One GetItem: the claim carries the node's record (claim-snapshot-reads.ts).
       const read = { consistent: false, signal: AbortSignal.timeout(ctx.timeoutMs) };
-      return findNodeByMacClaim(ctx, canonical, read);
+      return findNodeByMacClaim(ctx, getItem, canonical, read);
     },
     findNodeByUuid: (uuid) => findNodeBy(ctx, "uuid", normalizeUuid(uuid)),
     getImages: (ids) => batchGetImages(ctx, ids),

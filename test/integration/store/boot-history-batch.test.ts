@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { BootHistoryQueue } from "../../../shared/boot/history-queue.ts";
 import { createMemoryLogger } from "../../../shared/log/index.ts";
 import type { BootRecord } from "../../../shared/store/boot-record.ts";
-import { countCalls, createTestStore, node, type TestStore } from "./helpers.ts";
+import { countingStore, createTestStore, node, type TestStore } from "./helpers.ts";
 
 let t: TestStore;
 beforeAll(async () => {
@@ -20,13 +20,12 @@ const record = (i: number): BootRecord => ({
 
 describe("recordBoots (BatchWriteItem)", () => {
   it("writes 30 records in two requests, all readable in the node's history", async () => {
-    const counts = countCalls(t.store);
-    await t.store.recordBoots(
+    const { store, counts } = await countingStore(t);
+    await store.recordBoots(
       Array.from({ length: 30 }, (_, i) => record(i)),
       3600,
     );
-    expect(counts.BatchWriteItemCommand).toBe(2);
-    expect(counts.PutItemCommand).toBeUndefined();
+    expect(counts()).toEqual({ BatchWriteItem: 2 });
     const page = await t.store.listBoots("batched", { limit: 100 });
     expect(page.items.map((b) => b.attempt)).toEqual(Array.from({ length: 30 }, (_, i) => 29 - i));
   });
@@ -44,23 +43,22 @@ describe("recordBoots (BatchWriteItem)", () => {
 
 describe("BootHistoryQueue over DynamoDB Local", () => {
   it("batches records added together into one write, and flush() writes what is held", async () => {
-    const { store } = await createTestStore("store-history-queue");
-    await store.putNode(node({ id: "batched", macs: ["52:54:00:88:00:03"] }));
-    const counts = countCalls(store);
+    const t = await createTestStore("store-history-queue");
+    await t.store.putNode(node({ id: "batched", macs: ["52:54:00:88:00:03"] }));
+    const { store, counts } = await countingStore(t);
     const { logger, records } = createMemoryLogger();
     // A long delay: only flush() (a clean shutdown) writes these.
     const queue = new BootHistoryQueue({ store, logger, delayMs: 60_000 });
     for (let i = 0; i < 10; i++) void queue.add(record(i), 3600);
     expect((await store.listBoots("batched", { limit: 100 })).items).toHaveLength(0);
     await queue.flush();
-    expect(counts.BatchWriteItemCommand).toBe(1);
+    expect(counts().BatchWriteItem).toBe(1);
     expect((await store.listBoots("batched", { limit: 100 })).items).toHaveLength(10);
     expect(records()).toEqual([]);
   });
 
   it("a failed write is one warning naming the node and count, and is not retried", async () => {
-    const { store } = await createTestStore("store-history-fail");
-    const counts = countCalls(store);
+    const { store, counts } = await countingStore(await createTestStore("store-history-fail"));
     const { logger, records } = createMemoryLogger();
     const queue = new BootHistoryQueue({ store, logger, delayMs: 0 });
     // The table is gone: every write fails.
@@ -69,7 +67,7 @@ describe("BootHistoryQueue over DynamoDB Local", () => {
     const written = Promise.all([0, 1, 2].map((i) => queue.add(record(i), 3600)));
     await written; // settles, never rejects
     await new Promise((r) => setTimeout(r, 300));
-    expect(counts.BatchWriteItemCommand).toBe(1);
+    expect(counts()).toEqual({ DeleteTable: 1, BatchWriteItem: 1 });
     expect(records()).toEqual([
       expect.objectContaining({
         level: "warn",

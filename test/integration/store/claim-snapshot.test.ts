@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CorruptRecordError } from "../../../shared/store/index.ts";
-import { countCalls, createTestStore, node, type TestStore } from "./helpers.ts";
+import { countingStore, createTestStore, node, type TestStore } from "./helpers.ts";
 
 let t: TestStore;
 beforeAll(async () => {
@@ -12,10 +12,9 @@ describe("the MAC claim carries the node's record", () => {
   it("finds a known machine with one GetItem, and follows every write of the node", async () => {
     const mac = "52:54:00:99:00:01";
     await t.store.putNode(node({ id: "snap", macs: [mac], state: "available" }));
-    const { store } = t;
-    const counts = countCalls(store);
-    expect(await store.findNodeByMac(mac)).toEqual(await store.getNode("snap"));
-    expect(counts).toEqual({ GetItemCommand: 2 }); // one lookup + the getNode above
+    const { store, counts } = await countingStore(t);
+    expect(await store.findNodeByMac(mac)).toEqual(await t.store.getNode("snap"));
+    expect(counts()).toEqual({ GetItem: 1 });
     await store.putNode(node({ id: "snap", macs: [mac, "52:54:00:99:00:02"], state: "active" }));
     const found = await store.findNodeByMac("52:54:00:99:00:02");
     expect(found?.state).toBe("active");
@@ -49,18 +48,27 @@ describe("the MAC claim carries the node's record", () => {
     const { Item } = await t.raw.send(new GetCommand({ TableName: t.table, Key: key }));
     const { node: _snapshot, ...claim } = Item as Record<string, unknown>;
     await t.raw.send(new PutCommand({ TableName: t.table, Item: claim }));
-    const counts = countCalls(t.store);
-    expect((await t.store.findNodeByMac(mac))?.id).toBe("older");
-    expect(counts).toEqual({ GetItemCommand: 2 });
+    const { store, counts } = await countingStore(t);
+    expect((await store.findNodeByMac(mac))?.id).toBe("older");
+    expect(counts()).toEqual({ GetItem: 2 });
   });
 
   it("a corrupt record in the claim is CorruptRecordError naming the claim", async () => {
     const mac = "52:54:00:99:00:04";
     await t.store.putNode(node({ id: "bent", macs: [mac] }));
     const key = { pk: "MAC#525400990004", sk: "CLAIM" };
-    for (const bad of ["{not json", JSON.stringify({ id: "bent" }), JSON.stringify({ id: "x" })]) {
-      const { Item } = await t.raw.send(new GetCommand({ TableName: t.table, Key: key }));
-      await t.raw.send(new PutCommand({ TableName: t.table, Item: { ...Item, node: bad } }));
+    const { Item } = await t.raw.send(new GetCommand({ TableName: t.table, Key: key }));
+    const bent: Record<string, unknown>[] = [
+      ...["{not json", JSON.stringify({ id: "bent" }), JSON.stringify({ id: "x" })].map((bad) => ({
+        ...Item,
+        node: bad,
+      })),
+      { ...Item, node: 42 }, // not a string
+      { ...Item, nodeId: 7 },
+      { pk: key.pk, sk: key.sk }, // no nodeId at all
+    ];
+    for (const bad of bent) {
+      await t.raw.send(new PutCommand({ TableName: t.table, Item: bad }));
       const error = await t.store.findNodeByMac(mac).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CorruptRecordError);
       expect(String((error as Error).message)).toContain("MAC#525400990004");

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { inject } from "vitest";
+import { inject, onTestFinished } from "vitest";
 import { type NodeInput, nodeSchema } from "../../../shared/model/index.ts";
 import { createDynamoStore, type DynamoStore, ensureTable } from "../../../shared/store/index.ts";
+import { startCountingProxy } from "../../support/store/counting-proxy.ts";
 
 export interface TestStore {
   store: DynamoStore;
@@ -69,16 +70,21 @@ export async function claimProblems({ raw, table }: TestStore): Promise<string[]
   return problems;
 }
 
-/** Counts the commands the store's client sends from now on, by name (GetItemCommand, ...). */
-export function countCalls(store: TestStore["store"]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  store.client.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = String(context.commandName);
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: "initialize", name: `countCalls${Math.random()}` },
-  );
-  return counts;
+/**
+ * `t`'s table through a proxy that counts the calls reaching DynamoDB by operation (`GetItem`,
+ * `BatchWriteItem`, ...): counted at the wire, whichever layer makes them (dynamodb-toolbox, the
+ * document client, the boot read's direct GetItem). The proxy closes when the test ends.
+ */
+export async function countingStore(
+  t: Pick<TestStore, "table">,
+): Promise<{ store: DynamoStore; counts: () => Record<string, number> }> {
+  const proxy = await startCountingProxy(inject("dynamodbEndpoint"));
+  onTestFinished(() => proxy.close());
+  const store = createDynamoStore({
+    table: t.table,
+    endpoint: proxy.endpoint,
+    region: "us-east-1",
+    timeoutMs: 5_000,
+  });
+  return { store, counts: proxy.counts };
 }

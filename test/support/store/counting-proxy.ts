@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 /**
  * A loopback HTTP proxy in front of DynamoDB Local that counts the calls going through it by
  * operation (the `X-Amz-Target` header, e.g. `DynamoDB_20120810.GetItem` -> `GetItem`). The load
- * bench points a server at it to count the store calls a script costs, at the wire, whatever
+ * bench and the store tests point a store at it to count the store calls a script costs, at the wire, whatever
  * layer (dynamodb-toolbox, the document client, a cache) makes them.
  */
 export interface CountingProxy {
