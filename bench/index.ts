@@ -10,6 +10,7 @@ import { benchBulkImport } from "./bulk-import.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchLoad } from "./load.ts";
 import type { BenchResult } from "./result.ts";
+import { benchStoreRead } from "./store-read.ts";
 import { benchTempurl } from "./tempurl.ts";
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "bulk-import": benchBulkImport,
   "cold-start": benchColdStart,
   load: () => benchLoad(),
+  "store-read": benchStoreRead,
   tempurl: benchTempurl,
 };
 
