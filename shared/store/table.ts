@@ -27,11 +27,13 @@ import { Table } from "dynamodb-toolbox/table";
  * | discovered | `DISCOVERED`                  | `<last seen>#<12 hex>` |
  *
  * Claims make a MAC or UUID unique across nodes: putNode writes the node and its claims in one
- * transaction, each claim conditional on being free or already ours. A claim holds only the node
- * id, not a copy of the node: a lookup by MAC costs two sequential GetItems (claim, then node)
- * instead of one, a few milliseconds in-region, against the boot's artifact downloads of seconds.
- * In exchange the node item is the single source of truth, an update writes one node item rather
- * than one copy per MAC, and a claim never needs rewriting when the node changes.
+ * transaction, each claim conditional on being free or already ours. A MAC claim also carries a
+ * copy of the node's boot-relevant record (`node`, JSON, without reports and inventory), written
+ * in that same transaction, so a boot finds a known machine with one GetItem
+ * (claim-snapshot-reads.ts). The price: a node write rewrites one claim per MAC (a few small
+ * items, already in the transaction), and a hand edit of a node item reaches boots by MAC only
+ * at the node's next write through swiftboot. A UUID claim holds only the node id (UUID lookups
+ * are the fallback for unknown MACs: claim, then node).
  *
  * Listings (admin only) Query gsi1, never Scan. Nodes are partitioned by state, so `?state=`
  * reads only that state's partition, and listing all nodes walks the 12 states in turn (a page
