@@ -5,6 +5,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
 import { createDynamoClient, LOCAL_CREDENTIALS } from "../../../shared/store/client.ts";
@@ -146,6 +147,34 @@ describe("direct GetItem", () => {
         new Date(),
       ),
     ).toMatchObject({ ok: false });
+  });
+
+  it("takes credentials from the SDK's default chain (environment variables, as on Lambda)", async () => {
+    const p = await proxy();
+    const saved = { ...process.env };
+    onTestFinished(() => {
+      for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    });
+    process.env.AWS_ACCESS_KEY_ID = "AKIDFROMENVIRONMENT";
+    process.env.AWS_SECRET_ACCESS_KEY = "secret-from-the-environment";
+    process.env.AWS_SESSION_TOKEN = "session-token-from-the-environment";
+    // No credentials given: the SDK's chain resolves them (createDynamoClient would fix dummy
+    // ones for a loopback endpoint, so the client is built as for AWS, pointed at the proxy).
+    const client = new DynamoDBClient({ region: "eu-west-1", endpoint: p.endpoint });
+    await createDirectGetItem(client, t.table, 5_000)(MAC_KEY, read()).catch(() => undefined);
+    const seen = p.seen[0] as Seen;
+    expect(seen.headers["x-amz-security-token"]).toBe("session-token-from-the-environment");
+    expect(
+      verifySigV4(
+        seen,
+        new Map([["AKIDFROMENVIRONMENT", "secret-from-the-environment"]]),
+        { region: "eu-west-1", service: "dynamodb" },
+        new Date(),
+      ),
+    ).toMatchObject({ ok: true });
   });
 
   it.each([
