@@ -5,6 +5,7 @@ import { ID_PATTERN, type Image } from "../model/index.ts";
 import { call, formatOrCorrupt, type StoreContext } from "./context.ts";
 import { StoreUnavailableError } from "./errors.ts";
 import { imageFromItem } from "./records.ts";
+import { withTimeBudget } from "./time-budget.ts";
 
 /** BatchGetItem's limit per request. */
 const BATCH_SIZE = 100;
@@ -13,14 +14,21 @@ const BATCH_SIZE = 100;
  * Images by id with BatchGetItem, retrying UnprocessedKeys (throttling) with back-off until the
  * time budget runs out. Each item is formatted and validated on its own so a corrupt one is named.
  */
-export async function batchGetImages(
+export function batchGetImages(
   ctx: StoreContext,
   ids: readonly string[],
 ): Promise<Map<string, Image>> {
+  // One budget for every request and back-off of this lookup.
+  return withTimeBudget(ctx.timeoutMs, (signal) => readImages(ctx, ids, signal));
+}
+
+async function readImages(
+  ctx: StoreContext,
+  ids: readonly string[],
+  signal: AbortSignal,
+): Promise<Map<string, Image>> {
   const found = new Map<string, Image>();
   const wanted = [...new Set(ids)].filter((id) => ID_PATTERN.test(id));
-  // One budget for every request and back-off of this lookup.
-  const signal = AbortSignal.timeout(ctx.timeoutMs);
   const deadline = Date.now() + ctx.timeoutMs;
   for (let i = 0; i < wanted.length; i += BATCH_SIZE) {
     let keys = wanted

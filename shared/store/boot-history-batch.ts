@@ -3,6 +3,7 @@ import { bootItem } from "./boot-history.ts";
 import type { BootRecord } from "./boot-record.ts";
 import { call, type StoreContext } from "./context.ts";
 import { StoreUnavailableError } from "./errors.ts";
+import { withTimeBudget } from "./time-budget.ts";
 
 /** BatchWriteItem's limit per request. */
 export const BOOT_BATCH_SIZE = 25;
@@ -15,10 +16,21 @@ const MAX_ROUNDS = 4;
  * StoreUnavailableError saying how many: history is best effort and never retried forever. An
  * invalid record is dropped alone (named in the error thrown once the rest is written).
  */
-export async function recordBoots(
+export function recordBoots(
   ctx: StoreContext,
   records: readonly BootRecord[],
   retentionSeconds: number,
+): Promise<void> {
+  return withTimeBudget(ctx.timeoutMs, (signal) =>
+    writeBoots(ctx, records, retentionSeconds, signal),
+  );
+}
+
+async function writeBoots(
+  ctx: StoreContext,
+  records: readonly BootRecord[],
+  retentionSeconds: number,
+  signal: AbortSignal,
 ): Promise<void> {
   const items: Record<string, unknown>[] = [];
   const invalid: string[] = [];
@@ -29,7 +41,6 @@ export async function recordBoots(
       invalid.push(error instanceof Error ? error.message : String(error));
     }
   }
-  const signal = AbortSignal.timeout(ctx.timeoutMs);
   const deadline = Date.now() + ctx.timeoutMs;
   let lost = 0;
   for (let i = 0; i < items.length; i += BOOT_BATCH_SIZE) {

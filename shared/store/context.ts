@@ -11,6 +11,7 @@ import { createImageEntity, type ImageEntity } from "./entities/image.ts";
 import { createNodeEntity, type NodeEntity } from "./entities/node.ts";
 import { CorruptRecordError } from "./errors.ts";
 import { createSwiftbootTable } from "./table.ts";
+import { withTimeBudget } from "./time-budget.ts";
 
 /** What the read and write helpers share: the entities, the client and the time budget. */
 export interface StoreContext {
@@ -53,7 +54,9 @@ export async function call<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   try {
-    return await send({ abortSignal: signal ?? AbortSignal.timeout(ctx.timeoutMs) });
+    return signal === undefined
+      ? await withTimeBudget(ctx.timeoutMs, (abortSignal) => send({ abortSignal }))
+      : await send({ abortSignal: signal });
   } catch (error) {
     throw toStoreError(error, operation, ctx.timeoutMs);
   }

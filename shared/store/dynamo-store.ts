@@ -21,6 +21,7 @@ import {
 } from "./node-bulk.ts";
 import { deleteNode, putNode } from "./node-writes.ts";
 import { getImage, getImageVersioned, getNode, getNodeVersioned } from "./strict-reads.ts";
+import { withTimeBudget } from "./time-budget.ts";
 import type { AdminStore } from "./types.ts";
 
 export interface DynamoStore extends AdminStore, DiscoveryStore {
@@ -52,8 +53,9 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
       const canonical = normalizeMac(mac);
       if (canonical === undefined) return undefined;
       // One GetItem: the claim carries the node's record (claim-snapshot-reads.ts).
-      const read = { consistent: false, signal: AbortSignal.timeout(ctx.timeoutMs) };
-      return findNodeByMacClaim(ctx, getItem, canonical, read);
+      return withTimeBudget(ctx.timeoutMs, (signal) =>
+        findNodeByMacClaim(ctx, getItem, canonical, { consistent: false, signal }),
+      );
     },
     findNodeByUuid: (uuid) => findNodeBy(ctx, "uuid", normalizeUuid(uuid)),
     getImages: (ids) => batchGetImages(ctx, ids),
@@ -90,11 +92,13 @@ export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
 async function findNodeBy(ctx: StoreContext, kind: "mac" | "uuid", value: string | undefined) {
   if (value === undefined) return undefined;
   // One budget for both reads: the lookup as a whole answers within timeoutMs.
-  const read = { consistent: false, signal: AbortSignal.timeout(ctx.timeoutMs) };
-  const owner = await getClaimOwner(ctx, kind, value, read);
-  if (owner === undefined) return undefined;
-  const found = await getNode(ctx, owner, read);
-  if (found === undefined) return undefined;
-  const listed = kind === "mac" ? found.macs.includes(value) : found.uuid === value;
-  return listed ? found : undefined;
+  return withTimeBudget(ctx.timeoutMs, async (signal) => {
+    const read = { consistent: false, signal };
+    const owner = await getClaimOwner(ctx, kind, value, read);
+    if (owner === undefined) return undefined;
+    const found = await getNode(ctx, owner, read);
+    if (found === undefined) return undefined;
+    const listed = kind === "mac" ? found.macs.includes(value) : found.uuid === value;
+    return listed ? found : undefined;
+  });
 }
