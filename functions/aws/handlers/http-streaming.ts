@@ -8,9 +8,7 @@ import {
   getRequestId,
   type LambdaRuntime,
   setRequestId,
-  settleBackgroundWork,
   startFailure,
-  withWaitUntil,
 } from "./http-buffered.ts";
 
 /** The Node.js runtime's response streaming API (a global in Lambda, emulated by the tests). */
@@ -36,27 +34,28 @@ declare const awslambda: {
 /**
  * A Function URL handler in RESPONSE_STREAM mode: artifacts are streamed as they are read (from
  * the bucket, or from the origin while filling), never buffered whole, so they are not held to
- * the 6 MB limit of buffered responses. Built like createHttpHandler (app per environment,
- * rebuilt when the secret changes; start failures answered); background work is awaited after
- * the stream has ended.
+ * the 6 MB limit of buffered responses; scripts are whole at the client before the boot history
+ * is written. Built like createHttpHandler (app per environment, rebuilt when the secret changes;
+ * start failures answered). Once the stream has ended, the app's afterResponse work starts and
+ * background work is awaited: Lambda freezes the environment when the handler returns, so the
+ * invocation (and its billed duration) lasts until they have settled.
  */
 export function createStreamingHandler(
   fn: string,
   build: (runtime: LambdaRuntime) => AnyHono | Promise<AnyHono>,
   env: AnyEnv = process.env,
 ): StreamingHandler {
-  const app = lambdaEnvironmentApp(
-    fn,
-    env,
-    getRequestId,
-    async (secretText) =>
-      streamHandle(
-        withWaitUntil(await buildApp(fn, build, env, secretText)),
-      ) as unknown as StreamingHandler,
-  );
+  const app = lambdaEnvironmentApp(fn, env, getRequestId, async (secretText) => {
+    const built = await buildApp(fn, build, env, secretText);
+    return {
+      // hono's streamHandle ends the response stream before it resolves.
+      serve: streamHandle(built.app) as unknown as StreamingHandler,
+      afterResponse: built.afterResponse,
+    };
+  });
   return awslambda.streamifyResponse(async (event, responseStream, context) => {
     setRequestId(context?.awsRequestId);
-    let handler: StreamingHandler;
+    let handler: { serve: StreamingHandler; afterResponse: () => Promise<void> };
     try {
       handler = await app.get();
     } catch (error) {
@@ -70,9 +69,9 @@ export function createStreamingHandler(
       return;
     }
     try {
-      await handler(event, responseStream, context);
+      await handler.serve(event, responseStream, context);
     } finally {
-      await settleBackgroundWork();
+      await handler.afterResponse();
     }
   });
 }

@@ -9,7 +9,7 @@ import {
 } from "../../../events/fixtures.ts";
 import type { TestStore } from "../store/helpers.ts";
 import { buildResultsForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
-import { invokeBundle } from "./invoke.ts";
+import { invokeStreamedText } from "./invoke.ts";
 import { fakeSecretsService } from "./secrets-service.ts";
 import { seedSampleTable } from "./seed.ts";
 
@@ -34,13 +34,19 @@ beforeAll(async () => {
   };
 });
 
+/** The boot bundle as Lambda runs it: RESPONSE_STREAM, bodies decoded to text. */
+const invokeBoot = (
+  events: readonly unknown[],
+  environment: Record<string, string>,
+  options: Parameters<typeof invokeStreamedText>[3] = {},
+) => invokeStreamedText(bundle, events, environment, options);
+
 const BASE = `https://${FUNCTION_URL_HOST}`;
 const hyphenated = (mac: string) => mac.replaceAll(":", "-");
 
 describe("boot bundle, invoked with the sample events", () => {
   it("answers /boot.ipxe, a known and an unknown MAC in one execution environment", async () => {
-    const { results, logs, rawLogs } = await invokeBundle(
-      bundle,
+    const { results, logs, rawLogs } = await invokeBoot(
       [loadEvent("boot-first-stage"), loadEvent("boot-known-node"), loadEvent("boot-unknown-node")],
       { ...env, SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY },
     );
@@ -102,7 +108,7 @@ describe("boot bundle, invoked with the sample events", () => {
   });
 
   it("answers 503 + Retry-After while the store is unreachable, and recovers", async () => {
-    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], {
+    const { results } = await invokeBoot([loadEvent("boot-known-node")], {
       ...env,
       SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
       SWIFTBOOT_STORE_ENDPOINT: "http://127.0.0.1:9",
@@ -114,7 +120,7 @@ describe("boot bundle, invoked with the sample events", () => {
   });
 
   it("answers 500 (and says why in its log) when the configuration is invalid", async () => {
-    const { results, logs } = await invokeBundle(bundle, [loadEvent("boot-first-stage")], {
+    const { results, logs } = await invokeBoot([loadEvent("boot-first-stage")], {
       ...env,
       SWIFTBOOT_IPXE_RETRIES: "many",
       SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
@@ -148,7 +154,7 @@ describe("what the boot bundle loads at import (its cold start, bench/cold-start
   });
 
   it("never serves the admin API, even with admin tokens configured (its URL is open)", async () => {
-    const { results } = await invokeBundle(bundle, [loadEvent("admin-list-nodes")], {
+    const { results } = await invokeBoot([loadEvent("admin-list-nodes")], {
       ...env,
       SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
       SWIFTBOOT_ADMIN_TOKENS: `admin:${"a".repeat(64)}`,
@@ -161,7 +167,7 @@ describe("what the boot bundle loads at import (its cold start, bench/cold-start
   });
 
   it("answers a misrouted artifact request with 421, naming the artifacts function", async () => {
-    const { results, logs } = await invokeBundle(bundle, [loadEvent("artifact-get")], {
+    const { results, logs } = await invokeBoot([loadEvent("artifact-get")], {
       ...env,
       SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
     });
@@ -190,8 +196,7 @@ describe("secrets at cold start", () => {
   it("reads them once from Secrets Manager, never from the environment", async () => {
     const before = service.calls.length;
     const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:swiftboot-AbCdEf";
-    const { results, rawLogs } = await invokeBundle(
-      bundle,
+    const { results, rawLogs } = await invokeBoot(
       [loadEvent("boot-known-node"), loadEvent("boot-known-node")],
       { ...env, SWIFTBOOT_SECRETS_ARN: arn, AWS_ENDPOINT_URL_SECRETS_MANAGER: service.url },
     );
@@ -204,7 +209,7 @@ describe("secrets at cold start", () => {
 
   it("reads them from an SSM SecureString parameter", async () => {
     const before = service.calls.length;
-    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], {
+    const { results } = await invokeBoot([loadEvent("boot-known-node")], {
       ...env,
       SWIFTBOOT_SECRETS_ARN: "arn:aws:ssm:eu-west-1:123456789012:parameter/swiftboot/secrets",
       AWS_ENDPOINT_URL_SSM: service.url,
@@ -229,8 +234,7 @@ describe("secrets at cold start", () => {
     service.answer(doc(SAMPLE_ARTIFACT_KEY), doc(rotated, SAMPLE_ARTIFACT_KEY));
     const before = service.calls.length;
     try {
-      const { results, logs, rawLogs } = await invokeBundle(
-        bundle,
+      const { results, logs, rawLogs } = await invokeBoot(
         [loadEvent("boot-known-node"), loadEvent("boot-known-node"), loadEvent("boot-known-node")],
         {
           ...env,
@@ -274,8 +278,7 @@ describe("secrets at cold start", () => {
     const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:swiftboot-AbCdEf";
     service.answer(secret, "not json");
     try {
-      const { results, logs } = await invokeBundle(
-        bundle,
+      const { results, logs } = await invokeBoot(
         [loadEvent("boot-known-node"), loadEvent("boot-known-node")],
         {
           ...env,
@@ -300,8 +303,7 @@ describe("secrets at cold start", () => {
   });
 
   it("answers 503 + Retry-After when the secret cannot be read, then retries", async () => {
-    const { results, logs } = await invokeBundle(
-      bundle,
+    const { results, logs } = await invokeBoot(
       [loadEvent("boot-first-stage"), loadEvent("boot-first-stage")],
       {
         ...env,
@@ -317,7 +319,7 @@ describe("secrets at cold start", () => {
 
 describe("under sam local", () => {
   it("runs without AWS: no secret ARN, the sample key signs artifact URLs", async () => {
-    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], {
+    const { results } = await invokeBoot([loadEvent("boot-known-node")], {
       ...env,
       AWS_SAM_LOCAL: "true",
       SWIFTBOOT_SECRETS_ARN: "",
@@ -327,7 +329,7 @@ describe("under sam local", () => {
   });
 
   it("never outside it: without secrets the configuration is refused", async () => {
-    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], env);
+    const { results } = await invokeBoot([loadEvent("boot-known-node")], env);
     expect(results[0]?.result.statusCode).toBe(500);
   });
 });
