@@ -5,8 +5,15 @@ import {
   KNOWN_MAC,
   SAMPLE_ARTIFACT_KEY,
   SOURCE_IP,
+  sampleNode,
   UNKNOWN_MAC,
 } from "../../../events/fixtures.ts";
+import { retryBudget } from "../../../shared/store/client.ts";
+import {
+  type GateEvent,
+  type GateMode,
+  startBatchWriteGate,
+} from "../../support/store/batch-write-gate.ts";
 import type { TestStore } from "../store/helpers.ts";
 import { buildResultsForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
 import { invokeStreamedText } from "./invoke.ts";
@@ -128,6 +135,116 @@ describe("boot bundle, invoked with the sample events", () => {
     expect(results[0]?.result.statusCode).toBe(500);
     expect(logs.find((l) => l.msg === "start failed")?.error).toMatch(/SWIFTBOOT_IPXE_RETRIES/);
   });
+});
+
+describe("boot history, off the critical path (RESPONSE_STREAM)", () => {
+  const historyOf = async () =>
+    (await db.store.listBoots(sampleNode.id, { limit: 1000 })).items.map((r) => r.at);
+  const notRecorded = (logs: Record<string, unknown>[]) =>
+    logs.filter((l) => l.msg === "boot history not recorded");
+  /** A whole deploy script: it begins, names both images, boots, and ends with its fallback. */
+  const expectWholeScript = (body: string | undefined) => {
+    expect(body?.startsWith("#!ipxe\n")).toBe(true);
+    expect(body).toMatch(/^kernel --name kernel \S+\/v1\/artifacts\/sample-kernel\//m);
+    expect(body).toMatch(/^initrd --name ramdisk \S+\/v1\/artifacts\/sample-ramdisk\//m);
+    expect(body).toMatch(/^boot\b/m);
+    expect(body?.endsWith("\nexit\n")).toBe(true);
+  };
+
+  it("ends the stream while the write is held back, and returns only once it is in the table", async () => {
+    const gate = await startBatchWriteGate(inject("dynamodbEndpoint"), "hold");
+    try {
+      const before = await historyOf();
+      const { results, logs } = await invokeBoot(
+        [loadEvent("boot-known-node")],
+        {
+          ...env,
+          SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
+          SWIFTBOOT_STORE_ENDPOINT: gate.endpoint,
+        },
+        { notifyUrl: gate.notifyUrl },
+      );
+      // The machine had the whole script when the stream ended...
+      expect(results[0]?.result.statusCode).toBe(200);
+      expectWholeScript(results[0]?.result.body);
+      // ... and then nothing had been written: the gate holds writes until the stream has ended,
+      // so a handler that waited for the write before ending the stream would never get past it.
+      const { events } = gate;
+      const at = (match: (e: GateEvent) => boolean) => events.findIndex(match);
+      const ended = at((e) => e.kind === "ended");
+      const written = at((e) => e.kind === "batch-write-answered");
+      const returned = at((e) => e.kind === "returned");
+      expect(events[ended]).toEqual({
+        kind: "ended",
+        invocation: 1,
+        answered: 0,
+        held: expect.any(Number),
+      });
+      // One BatchWriteItem, answered by DynamoDB Local before the handler's promise resolved.
+      expect(events.filter((e) => e.kind === "batch-write-answered")).toEqual([
+        { kind: "batch-write-answered", status: 200, unprocessed: 0 },
+      ]);
+      expect(ended).toBeLessThan(written);
+      expect(written).toBeLessThan(returned);
+      expect(events[returned]).toMatchObject({ kind: "returned", invocation: 1, answered: 1 });
+      const after = await historyOf();
+      expect(after.length).toBe(before.length + 1);
+      expect(notRecorded(logs)).toEqual([]);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it.each<GateMode>(["fail", "drop"])(
+    "gives the machine its script when the write fails (%s), logs it once per request, retries it no further",
+    async (mode) => {
+      const gate = await startBatchWriteGate(inject("dynamodbEndpoint"), mode);
+      try {
+        const before = await historyOf();
+        const { results, logs } = await invokeBoot(
+          [loadEvent("boot-known-node"), loadEvent("boot-known-node")],
+          {
+            ...env,
+            SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
+            SWIFTBOOT_STORE_ENDPOINT: gate.endpoint,
+          },
+          { notifyUrl: gate.notifyUrl },
+        );
+        expect(results.map((r) => r.result.statusCode)).toEqual([200, 200]);
+        for (const { result } of results) expectWholeScript(result.body);
+        // One warning per request, with its own request id; no secret or URL in it.
+        expect(notRecorded(logs)).toEqual([
+          expect.objectContaining({
+            level: "warn",
+            node: sampleNode.id,
+            request_id: "00000000-0000-4000-8000-000000000001",
+          }),
+          expect.objectContaining({
+            level: "warn",
+            node: sampleNode.id,
+            request_id: "00000000-0000-4000-8000-000000000002",
+          }),
+        ]);
+        // Each request's write is tried within the store's retry budget (the SDK's attempts)
+        // before its handler returns, and the second request does not try the first's again.
+        const { maxAttempts } = retryBudget(2_000);
+        const attempts: number[] = [];
+        let count = 0;
+        for (const e of gate.events) {
+          if (e.kind === "batch-write") count++;
+          if (e.kind === "returned") {
+            attempts.push(count);
+            count = 0;
+          }
+        }
+        expect(attempts).toEqual([maxAttempts, maxAttempts]);
+        expect(count).toBe(0);
+        expect(await historyOf()).toEqual(before);
+      } finally {
+        await gate.close();
+      }
+    },
+  );
 });
 
 describe("what the boot bundle loads at import (its cold start, bench/cold-start.ts)", () => {
