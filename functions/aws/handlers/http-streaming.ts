@@ -1,10 +1,11 @@
 import type { Context as LambdaContext, LambdaFunctionURLEvent } from "aws-lambda";
-import { streamHandle } from "hono/aws-lambda";
+import { handle, streamHandle } from "hono/aws-lambda";
 import { lambdaEnvironmentApp } from "../environment/app.ts";
 import {
   type AnyEnv,
   type AnyHono,
   buildApp,
+  type FunctionUrlHandler,
   getRequestId,
   type LambdaRuntime,
   setRequestId,
@@ -32,6 +33,24 @@ declare const awslambda: {
 };
 
 /**
+ * Function URLs name themselves in the event (`<url-id>.lambda-url.<region>.on.aws`, also behind
+ * CloudFront); API Gateway names its own host or a custom domain.
+ */
+const FUNCTION_URL_DOMAIN = /\.lambda-url\.[a-z0-9-]+\.on\./;
+
+/**
+ * Whether the invocation came through a RESPONSE_STREAM Function URL, which reads the stream as
+ * an HTTP response (a JSON prelude, then the body). Anything else (an API Gateway HTTP API, whose
+ * Lambda integrations cannot stream, or `sam local start-api`) invokes the function buffered
+ * and takes whatever was written to the stream as the payload: a payload 2.0 result.
+ */
+export function invokedThroughFunctionUrl(event: unknown): boolean {
+  const domain = (event as { requestContext?: { domainName?: unknown } } | undefined)
+    ?.requestContext?.domainName;
+  return typeof domain === "string" && FUNCTION_URL_DOMAIN.test(domain);
+}
+
+/**
  * A Function URL handler in RESPONSE_STREAM mode: artifacts are streamed as they are read (from
  * the bucket, or from the origin while filling), never buffered whole, so they are not held to
  * the 6 MB limit of buffered responses; scripts are whole at the client before the boot history
@@ -39,6 +58,9 @@ declare const awslambda: {
  * start failures answered). Once the stream has ended, the app's afterResponse work starts and
  * background work is awaited: Lambda freezes the environment when the handler returns, so the
  * invocation (and its billed duration) lasts until they have settled.
+ *
+ * Invoked other than through a Function URL (invokedThroughFunctionUrl), it writes the buffered
+ * payload 2.0 result instead, as createHttpHandler would return it.
  */
 export function createStreamingHandler(
   fn: string,
@@ -50,16 +72,27 @@ export function createStreamingHandler(
     return {
       // hono's streamHandle ends the response stream before it resolves.
       serve: streamHandle(built.app) as unknown as StreamingHandler,
+      buffered: handle(built.app) as unknown as FunctionUrlHandler,
       afterResponse: built.afterResponse,
     };
   });
   return awslambda.streamifyResponse(async (event, responseStream, context) => {
     setRequestId(context?.awsRequestId);
-    let handler: { serve: StreamingHandler; afterResponse: () => Promise<void> };
+    const streamed = invokedThroughFunctionUrl(event);
+    let handler: {
+      serve: StreamingHandler;
+      buffered: FunctionUrlHandler;
+      afterResponse: () => Promise<void>;
+    };
     try {
       handler = await app.get();
     } catch (error) {
       const answer = startFailure(fn, error);
+      if (!streamed) {
+        responseStream.write(JSON.stringify(answer));
+        responseStream.end();
+        return;
+      }
       const stream = awslambda.HttpResponseStream.from(responseStream, {
         statusCode: answer.statusCode ?? 500,
         headers: (answer.headers ?? {}) as Record<string, string>,
@@ -69,7 +102,13 @@ export function createStreamingHandler(
       return;
     }
     try {
-      await handler.serve(event, responseStream, context);
+      if (streamed) {
+        await handler.serve(event, responseStream, context);
+      } else {
+        const result = await handler.buffered(event, context);
+        responseStream.write(JSON.stringify(result));
+        responseStream.end();
+      }
     } finally {
       await handler.afterResponse();
     }

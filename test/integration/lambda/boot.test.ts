@@ -247,6 +247,49 @@ describe("boot history, off the critical path (RESPONSE_STREAM)", () => {
   );
 });
 
+describe("through an API Gateway HTTP API (-c httpApi=true), which invokes it buffered", () => {
+  it("writes a payload 2.0 result, not a stream, and still records the boot", async () => {
+    const API_HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com";
+    const event = loadEvent("boot-known-node") as {
+      routeKey: string;
+      headers: Record<string, string>;
+      requestContext: { domainName: string; domainPrefix: string; apiId: string };
+    };
+    event.routeKey = "GET /boot/{file}";
+    event.headers.host = API_HOST;
+    event.requestContext.domainName = API_HOST;
+    event.requestContext.domainPrefix = "a1b2c3d4e5";
+    event.requestContext.apiId = "a1b2c3d4e5";
+    const before = (await db.store.listBoots(sampleNode.id, { limit: 1000 })).items.length;
+    const { results, logs } = await invokeBoot([event], {
+      ...env,
+      SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
+    });
+    // No prelude: what the function wrote is the whole payload, which API Gateway parses.
+    const payload = JSON.parse(String(results[0]?.result.body)) as {
+      statusCode: number;
+      headers: Record<string, string>;
+      body: string;
+      isBase64Encoded: boolean;
+    };
+    expect(payload).toMatchObject({
+      statusCode: 200,
+      isBase64Encoded: false,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+    expect(payload.body).toMatch(
+      new RegExp(
+        `^kernel --name kernel https://${API_HOST.replaceAll(".", "\\.")}/v1/artifacts/sample-kernel/`,
+        "m",
+      ),
+    );
+    expect((await db.store.listBoots(sampleNode.id, { limit: 1000 })).items.length).toBe(
+      before + 1,
+    );
+    expect(logs.filter((l) => l.msg === "boot history not recorded")).toEqual([]);
+  });
+});
+
 describe("what the boot bundle loads at import (its cold start, bench/cold-start.ts)", () => {
   it("holds the boot routes, zod/mini and hono, and nothing that only other requests need", () => {
     const loaded = (part: string) => eagerInputs.filter((input) => input.includes(part));
