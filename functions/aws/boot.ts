@@ -28,17 +28,22 @@ import { createStreamingHandler } from "./handlers/http-streaming.ts";
  */
 const HISTORY_BACKSTOP_MS = 1_000;
 
-export const handler = createStreamingHandler("boot", (runtime) =>
-  behindViewerFront(runtime, ({ config, logger, clientAddress, afterResponse }) => {
-    const store = lazyBootStore(async () => {
-      const { createDynamoStore } = await import("../../shared/store/dynamo-store.ts");
-      return createDynamoStore(storeOptions(config));
-    });
-    const bootHistory = new BootHistoryQueue({ store, logger, delayMs: HISTORY_BACKSTOP_MS });
-    afterResponse(() => bootHistory.flush());
-    return composeApp({ config, logger, clientAddress, store, bootHistory }, [
-      bootRoutes,
-      artifactsServedElsewhere,
-    ]);
-  }),
+export const handler = createStreamingHandler(
+  "boot",
+  (runtime) =>
+    behindViewerFront(runtime, ({ config, logger, clientAddress, afterResponse }) => {
+      const store = lazyBootStore(async () => {
+        const { createDynamoStore } = await import("../../shared/store/dynamo-store.ts");
+        return createDynamoStore(storeOptions(config));
+      });
+      const bootHistory = new BootHistoryQueue({ store, logger, delayMs: HISTORY_BACKSTOP_MS });
+      afterResponse(() => bootHistory.flush());
+      return composeApp({ config, logger, clientAddress, store, bootHistory }, [
+        bootRoutes,
+        artifactsServedElsewhere,
+      ]);
+    }),
+  process.env,
+  // Scripts are a few KB: written whole, without piping through web streams.
+  { bodies: "buffer" },
 );

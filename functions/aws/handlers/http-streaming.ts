@@ -1,4 +1,8 @@
-import type { Context as LambdaContext, LambdaFunctionURLEvent } from "aws-lambda";
+import type {
+  APIGatewayProxyStructuredResultV2,
+  Context as LambdaContext,
+  LambdaFunctionURLEvent,
+} from "aws-lambda";
 import { handle, streamHandle } from "hono/aws-lambda";
 import { lambdaEnvironmentApp } from "../environment/app.ts";
 import {
@@ -27,7 +31,7 @@ declare const awslambda: {
   HttpResponseStream: {
     from(
       stream: ResponseStream,
-      metadata: { statusCode: number; headers: Record<string, string> },
+      metadata: { statusCode: number; headers: Record<string, string>; cookies?: string[] },
     ): ResponseStream;
   };
 };
@@ -50,6 +54,16 @@ export function invokedThroughFunctionUrl(event: unknown): boolean {
   return typeof domain === "string" && FUNCTION_URL_DOMAIN.test(domain);
 }
 
+export interface StreamingHandlerOptions {
+  /**
+   * `stream` (default): the body is piped to the response stream as the app produces it
+   * (artifacts: any size, never held whole). `buffer`: the app's answer is read whole, as
+   * createHttpHandler reads it, then written at once: for small answers (scripts), and cheaper on
+   * a cold start than piping through web streams (bench/cold-start.ts).
+   */
+  bodies?: "stream" | "buffer";
+}
+
 /**
  * A Function URL handler in RESPONSE_STREAM mode: artifacts are streamed as they are read (from
  * the bucket, or from the origin while filling), never buffered whole, so they are not held to
@@ -66,12 +80,16 @@ export function createStreamingHandler(
   fn: string,
   build: (runtime: LambdaRuntime) => AnyHono | Promise<AnyHono>,
   env: AnyEnv = process.env,
+  options: StreamingHandlerOptions = {},
 ): StreamingHandler {
   const app = lambdaEnvironmentApp(fn, env, getRequestId, async (secretText) => {
     const built = await buildApp(fn, build, env, secretText);
     return {
       // hono's streamHandle ends the response stream before it resolves.
-      serve: streamHandle(built.app) as unknown as StreamingHandler,
+      serve:
+        options.bodies === "buffer"
+          ? undefined
+          : (streamHandle(built.app) as unknown as StreamingHandler),
       buffered: handle(built.app) as unknown as FunctionUrlHandler,
       afterResponse: built.afterResponse,
     };
@@ -79,38 +97,48 @@ export function createStreamingHandler(
   return awslambda.streamifyResponse(async (event, responseStream, context) => {
     setRequestId(context?.awsRequestId);
     const streamed = invokedThroughFunctionUrl(event);
-    let handler: {
-      serve: StreamingHandler;
-      buffered: FunctionUrlHandler;
-      afterResponse: () => Promise<void>;
-    };
+    let handler: Awaited<ReturnType<typeof app.get>>;
     try {
       handler = await app.get();
     } catch (error) {
-      const answer = startFailure(fn, error);
-      if (!streamed) {
-        responseStream.write(JSON.stringify(answer));
-        responseStream.end();
-        return;
-      }
-      const stream = awslambda.HttpResponseStream.from(responseStream, {
-        statusCode: answer.statusCode ?? 500,
-        headers: (answer.headers ?? {}) as Record<string, string>,
-      });
-      stream.write(answer.body ?? "");
-      stream.end();
+      writeWhole(responseStream, startFailure(fn, error), streamed);
       return;
     }
     try {
-      if (streamed) {
+      if (streamed && handler.serve !== undefined) {
         await handler.serve(event, responseStream, context);
       } else {
-        const result = await handler.buffered(event, context);
-        responseStream.write(JSON.stringify(result));
-        responseStream.end();
+        writeWhole(responseStream, await handler.buffered(event, context), streamed);
       }
     } finally {
       await handler.afterResponse();
     }
   });
+}
+
+/**
+ * A buffered answer, written and ended: as a Function URL's HTTP response (the prelude with
+ * status, headers and cookies, then the body), or as the payload 2.0 result itself.
+ */
+function writeWhole(
+  responseStream: ResponseStream,
+  answer: APIGatewayProxyStructuredResultV2,
+  streamed: boolean,
+): void {
+  if (!streamed) {
+    responseStream.write(JSON.stringify(answer));
+    responseStream.end();
+    return;
+  }
+  const stream = awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: answer.statusCode ?? 200,
+    headers: (answer.headers ?? {}) as Record<string, string>,
+    ...(answer.cookies === undefined || answer.cookies.length === 0
+      ? {}
+      : { cookies: answer.cookies }),
+  });
+  const body = answer.body ?? "";
+  // Written even when empty: the runtime sends the prelude with the first write.
+  stream.write(answer.isBase64Encoded ? Buffer.from(body, "base64") : body);
+  stream.end();
 }
