@@ -25,13 +25,41 @@ const RUNS = 41;
 const TARGET_SLOWDOWN = 1.5;
 const run = promisify(execFile);
 
-/** Imports the bundle, optionally calls the handler once, then exits. */
+/**
+ * Imports the bundle, optionally calls the handler once, then exits. The Lambda runtime's
+ * `awslambda` global is emulated (as test/integration/lambda/invoke.ts does): the boot function
+ * streams (RESPONSE_STREAM), so it is called with a response stream, and its status is read from
+ * the stream's prelude; the baseline is a buffered handler and returns its answer.
+ */
 const RUNNER = `
 const [bundle, eventJson] = process.argv.slice(1);
+const STREAM = Symbol("streaming");
+globalThis.awslambda = {
+  streamifyResponse: (fn) => Object.assign(fn, { [STREAM]: true }),
+  HttpResponseStream: {
+    from(stream, metadata) {
+      stream.write(JSON.stringify(metadata));
+      stream.write(new Uint8Array(8));
+      return stream;
+    },
+  },
+};
 const { handler } = await import(bundle);
 if (eventJson) {
-  const result = await handler(JSON.parse(eventJson), { awsRequestId: "bench" });
-  if (typeof result?.statusCode !== "number") throw new Error("no answer");
+  const event = JSON.parse(eventJson);
+  let status;
+  if (handler[STREAM]) {
+    const { Writable } = await import("node:stream");
+    const chunks = [];
+    const sink = new Writable({ write(chunk, _e, cb) { chunks.push(Buffer.from(chunk)); cb(); } });
+    await handler(event, sink, { awsRequestId: "bench" });
+    const all = Buffer.concat(chunks);
+    const cut = all.indexOf(Buffer.alloc(8));
+    if (cut >= 0) status = JSON.parse(all.subarray(0, cut).toString("utf8")).statusCode;
+  } else {
+    status = (await handler(event, { awsRequestId: "bench" }))?.statusCode;
+  }
+  if (typeof status !== "number") throw new Error("no answer");
 }
 process.exit(0);
 `;

@@ -192,8 +192,11 @@ describe("function URLs", () => {
   };
 
   it("makes every URL but the callbacks' AWS_IAM: boot and artifacts behind the front, admin signed", () => {
-    expect(urlOf("BootFunction")).toMatchObject({ AuthType: "AWS_IAM" });
-    expect(urlOf("BootFunction")?.InvokeMode).toBeUndefined();
+    // Both stream: the boot script ends before its history write (functions/aws/boot.ts).
+    expect(urlOf("BootFunction")).toMatchObject({
+      AuthType: "AWS_IAM",
+      InvokeMode: "RESPONSE_STREAM",
+    });
     expect(urlOf("ArtifactsFunction")).toMatchObject({
       AuthType: "AWS_IAM",
       InvokeMode: "RESPONSE_STREAM",
@@ -218,8 +221,14 @@ describe("function URLs", () => {
           Properties: { TargetFunctionArn: { "Fn::GetAtt": [id, "Arn"] } },
         }),
       )[0]?.Properties as Json | undefined;
-    expect(bareUrl("BootFunction")).toMatchObject({ AuthType: "NONE" });
-    expect(bareUrl("ArtifactsFunction")).toMatchObject({ AuthType: "NONE" });
+    expect(bareUrl("BootFunction")).toMatchObject({
+      AuthType: "NONE",
+      InvokeMode: "RESPONSE_STREAM",
+    });
+    expect(bareUrl("ArtifactsFunction")).toMatchObject({
+      AuthType: "NONE",
+      InvokeMode: "RESPONSE_STREAM",
+    });
     expect(bareUrl("AdminFunction")).toMatchObject({ AuthType: "AWS_IAM" });
     expect(bareUrl("CallbacksFunction")).toMatchObject({ AuthType: "NONE" });
     bare.resourceCountIs("AWS::CloudFront::Distribution", 0);
@@ -434,6 +443,14 @@ describe("optional HTTP API", () => {
     withApi.resourcePropertiesCountIs(
       "AWS::ApiGatewayV2::Integration",
       { PayloadFormatVersion: "2.0" },
+      4,
+    );
+    // Plain Lambda proxy integrations (the Invoke API: HTTP APIs do not stream), to the same
+    // functions as the RESPONSE_STREAM URLs; those functions answer such an invocation with a
+    // buffered payload (functions/aws/handlers/http-streaming.ts, test/integration/lambda/boot.test.ts).
+    withApi.resourcePropertiesCountIs(
+      "AWS::ApiGatewayV2::Integration",
+      { IntegrationType: "AWS_PROXY" },
       4,
     );
     // Reports go to the callbacks function, not the admin API's.

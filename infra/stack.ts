@@ -114,7 +114,8 @@ export class SwiftbootStack extends Stack {
       // two DynamoDB reads and an HMAC. 512 MB keeps a cold start short at a small cost.
       memoryMiB: 512,
       // A store lookup gives up after store.timeout_ms (2 s) and a cold start's secret read after
-      // 5 s; anything longer is a fault, and iPXE retries a failed chain.
+      // 5 s; the history write after the answer, within store.timeout_ms too; anything longer is
+      // a fault, and iPXE retries a failed chain.
       timeout: Duration.seconds(10),
       statements: [
         tableRead(table),
@@ -125,7 +126,12 @@ export class SwiftbootStack extends Stack {
       // AWS_IAM behind the front: reached only through it (Origin Access Control signs for
       // CloudFront). Without one, NONE: iPXE cannot sign requests; the scripts hold no secret a
       // caller does not already have, and artifact URLs carry their own signatures.
-      url: { authType: withFront ? FunctionUrlAuthType.AWS_IAM : FunctionUrlAuthType.NONE },
+      // RESPONSE_STREAM: the script reaches the machine when the stream ends, and the boot
+      // history is written after that, within the invocation (functions/aws/boot.ts).
+      url: {
+        authType: withFront ? FunctionUrlAuthType.AWS_IAM : FunctionUrlAuthType.NONE,
+        invokeMode: InvokeMode.RESPONSE_STREAM,
+      },
     });
 
     // CACHE_BUCKET_ENDPOINT: empty (S3); declared for `sam local --env-vars`, like the store's.

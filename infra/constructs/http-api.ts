@@ -18,7 +18,10 @@ export interface SwiftbootHttpApiProps {
  * Function URL, so the functions need no change; it is what `sam local start-api` serves
  * locally, and one host name for all routes in AWS. Unlike the Function URLs it buffers
  * responses (artifacts up to the integration's payload limit), so the artifacts URL stays the
- * one for large images.
+ * one for large images. Its integrations use Lambda's Invoke API (HTTP APIs cannot stream): the
+ * boot and artifacts functions, whose URLs are RESPONSE_STREAM, see that the event did not come
+ * through their Function URL and write a buffered payload 2.0 result instead of a stream
+ * (functions/aws/handlers/http-streaming.ts).
  */
 export class SwiftbootHttpApi extends Construct {
   constructor(scope: Construct, id: string, props: SwiftbootHttpApiProps) {

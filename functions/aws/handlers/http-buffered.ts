@@ -18,6 +18,20 @@ export interface LambdaRuntime {
   logger: Logger;
   /** The machine's address as the Function URL saw it (`requestContext.http.sourceIp`). */
   clientAddress: (c: Context) => string | undefined;
+  /**
+   * Registers work to start once each response has gone out, before the invocation returns:
+   * after the stream has ended (createStreamingHandler), or before returning the buffered
+   * answer (createHttpHandler). The boot function flushes its history queue here, so the write
+   * starts only after the machine has its whole script.
+   */
+  afterResponse: (work: () => Promise<void>) => void;
+}
+
+/** An entry point's app, and what its handler runs after each response. */
+export interface BuiltApp {
+  app: AnyHono;
+  /** Runs the registered afterResponse work, then waits for what was handed to waitUntil. */
+  afterResponse: () => Promise<void>;
 }
 
 export type AnyEnv = Record<string, unknown>;
@@ -35,7 +49,7 @@ export async function buildApp(
   build: (runtime: LambdaRuntime) => AnyHono | Promise<AnyHono>,
   env: AnyEnv,
   secretText: string | undefined,
-): Promise<AnyHono> {
+): Promise<BuiltApp> {
   const config = lambdaConfig(env as Record<string, string | undefined>, secretText);
   const logger = createLambdaLogger({
     level: config.log.level,
@@ -44,7 +58,24 @@ export async function buildApp(
     requestId: () => currentRequestId,
   });
   for (const warning of configWarnings(config)) logger.warn("configuration warning", { warning });
-  return build({ config, logger, clientAddress: sourceIp });
+  // Per app: a rebuilt app (new secret) registers its own, and the old one's go with it.
+  const after: (() => Promise<void>)[] = [];
+  const app = await build({
+    config,
+    logger,
+    clientAddress: sourceIp,
+    afterResponse: (work) => {
+      after.push(work);
+    },
+  });
+  return {
+    app: withWaitUntil(app),
+    afterResponse: async () => {
+      // Settled, not thrown: the answer has gone out, and a failure here is the work's to log.
+      await Promise.allSettled(after.map((work) => work()));
+      await settleBackgroundWork();
+    },
+  };
 }
 
 /** The machine's address as the Function URL saw it (hono's helper: `requestContext.http.sourceIp`). */
@@ -98,7 +129,8 @@ export function createHttpHandler(
     env,
     getRequestId,
     async (secretText): Promise<FunctionUrlHandler> => {
-      const appHandler = handle(withWaitUntil(await buildApp(fn, build, env, secretText)));
+      const built = await buildApp(fn, build, env, secretText);
+      const appHandler = handle(built.app);
       return async (event, context) => {
         try {
           // @types/aws-lambda and hono describe the same payload 2.0 event with different types.
@@ -107,7 +139,7 @@ export function createHttpHandler(
             context,
           )) as APIGatewayProxyStructuredResultV2;
         } finally {
-          await settleBackgroundWork();
+          await built.afterResponse();
         }
       };
     },

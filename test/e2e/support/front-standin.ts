@@ -6,9 +6,9 @@
  *
  * - the stack's viewer-request function (infra/front/viewer-request.js, run as CloudFront runs
  *   it) on the viewer's headers; the distribution's name is the host the guest uses;
- * - `/v1/artifacts/*` → the built artifacts bundle (RESPONSE_STREAM, through an emulation of the
- *   runtime's `awslambda` streaming API), everything else → the built boot bundle, each with a
- *   Function URL event shaped as CloudFront with Origin Access Control delivers it;
+ * - `/v1/artifacts/*` → the built artifacts bundle, everything else → the built boot bundle,
+ *   both RESPONSE_STREAM (through an emulation of the runtime's `awslambda` streaming API), each
+ *   with a Function URL event shaped as CloudFront with Origin Access Control delivers it;
  * - `/artifacts/*` → the cache bucket (S3 API), only on a CloudFront signed URL that verifies
  *   with the trusted public key as CloudFront checks it (test/support/cloudfront-verify.ts),
  *   else 403 as CloudFront answers.
@@ -161,34 +161,23 @@ const server = createServer((req, res) => {
   const work = async () => {
     if (path.startsWith("/artifacts/")) return serveObject(req, res);
     const event = functionUrlEvent(req, afterViewerFunction(req, distribution));
-    if (path.startsWith("/v1/artifacts/")) {
-      const sink = Object.assign(
-        new Writable({
-          write(chunk, _encoding, callback) {
-            res.write(chunk, callback);
-          },
-          final(callback) {
-            res.end(callback);
-          },
-        }),
-        { [RESPONSE]: res },
-      );
-      await artifacts(event, sink, context());
-      const headers = Object.fromEntries(
-        Object.entries(started.get(res)?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
-      );
-      log({ front: path, status: res.statusCode, location: headers.location });
-      return;
-    }
-    const answer = (await boot(event, context())) as Metadata & {
-      body?: string;
-      isBase64Encoded?: boolean;
-    };
-    res.writeHead(answer.statusCode, answer.headers);
-    res.end(
-      answer.isBase64Encoded ? Buffer.from(answer.body ?? "", "base64") : (answer.body ?? ""),
+    const sink = Object.assign(
+      new Writable({
+        write(chunk, _encoding, callback) {
+          res.write(chunk, callback);
+        },
+        final(callback) {
+          res.end(callback);
+        },
+      }),
+      { [RESPONSE]: res },
     );
-    log({ front: path, status: answer.statusCode });
+    const fn = path.startsWith("/v1/artifacts/") ? artifacts : boot;
+    await fn(event, sink, context());
+    const headers = Object.fromEntries(
+      Object.entries(started.get(res)?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    log({ front: path, status: res.statusCode, location: headers.location });
   };
   work().catch((error: unknown) => {
     log({ front: path, error: String(error) });

@@ -6,7 +6,7 @@ import {
 } from "../../../events/fixtures.ts";
 import type { TestStore } from "../store/helpers.ts";
 import { buildForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
-import { invokeBundle } from "./invoke.ts";
+import { invokeBundle, invokeStreamedText } from "./invoke.ts";
 import { seedSampleTable } from "./seed.ts";
 
 /** The admin bundle with the sample admin events; boot and artifacts never serve the admin API. */
@@ -56,7 +56,7 @@ describe("admin bundle, invoked with the sample events", () => {
   });
 
   it("is not served by the boot function, whose URL is open, even with tokens configured", async () => {
-    const { results } = await invokeBundle(
+    const { results } = await invokeStreamedText(
       bundles.boot as string,
       [loadEvent("admin-list-nodes")],
       env(),

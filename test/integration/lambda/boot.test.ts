@@ -5,11 +5,18 @@ import {
   KNOWN_MAC,
   SAMPLE_ARTIFACT_KEY,
   SOURCE_IP,
+  sampleNode,
   UNKNOWN_MAC,
 } from "../../../events/fixtures.ts";
+import { retryBudget } from "../../../shared/store/client.ts";
+import {
+  type GateEvent,
+  type GateMode,
+  startBatchWriteGate,
+} from "../../support/store/batch-write-gate.ts";
 import type { TestStore } from "../store/helpers.ts";
 import { buildResultsForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
-import { invokeBundle } from "./invoke.ts";
+import { invokeStreamedText } from "./invoke.ts";
 import { fakeSecretsService } from "./secrets-service.ts";
 import { seedSampleTable } from "./seed.ts";
 
@@ -34,13 +41,19 @@ beforeAll(async () => {
   };
 });
 
+/** The boot bundle as Lambda runs it: RESPONSE_STREAM, bodies decoded to text. */
+const invokeBoot = (
+  events: readonly unknown[],
+  environment: Record<string, string>,
+  options: Parameters<typeof invokeStreamedText>[3] = {},
+) => invokeStreamedText(bundle, events, environment, options);
+
 const BASE = `https://${FUNCTION_URL_HOST}`;
 const hyphenated = (mac: string) => mac.replaceAll(":", "-");
 
 describe("boot bundle, invoked with the sample events", () => {
   it("answers /boot.ipxe, a known and an unknown MAC in one execution environment", async () => {
-    const { results, logs, rawLogs } = await invokeBundle(
-      bundle,
+    const { results, logs, rawLogs } = await invokeBoot(
       [loadEvent("boot-first-stage"), loadEvent("boot-known-node"), loadEvent("boot-unknown-node")],
       { ...env, SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY },
     );
@@ -102,7 +115,7 @@ describe("boot bundle, invoked with the sample events", () => {
   });
 
   it("answers 503 + Retry-After while the store is unreachable, and recovers", async () => {
-    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], {
+    const { results } = await invokeBoot([loadEvent("boot-known-node")], {
       ...env,
       SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
       SWIFTBOOT_STORE_ENDPOINT: "http://127.0.0.1:9",
@@ -114,13 +127,166 @@ describe("boot bundle, invoked with the sample events", () => {
   });
 
   it("answers 500 (and says why in its log) when the configuration is invalid", async () => {
-    const { results, logs } = await invokeBundle(bundle, [loadEvent("boot-first-stage")], {
+    const { results, logs } = await invokeBoot([loadEvent("boot-first-stage")], {
       ...env,
       SWIFTBOOT_IPXE_RETRIES: "many",
       SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
     });
     expect(results[0]?.result.statusCode).toBe(500);
     expect(logs.find((l) => l.msg === "start failed")?.error).toMatch(/SWIFTBOOT_IPXE_RETRIES/);
+  });
+});
+
+describe("boot history, off the critical path (RESPONSE_STREAM)", () => {
+  const historyOf = async () =>
+    (await db.store.listBoots(sampleNode.id, { limit: 1000 })).items.map((r) => r.at);
+  const notRecorded = (logs: Record<string, unknown>[]) =>
+    logs.filter((l) => l.msg === "boot history not recorded");
+  /** A whole deploy script: it begins, names both images, boots, and ends with its fallback. */
+  const expectWholeScript = (body: string | undefined) => {
+    expect(body?.startsWith("#!ipxe\n")).toBe(true);
+    expect(body).toMatch(/^kernel --name kernel \S+\/v1\/artifacts\/sample-kernel\//m);
+    expect(body).toMatch(/^initrd --name ramdisk \S+\/v1\/artifacts\/sample-ramdisk\//m);
+    expect(body).toMatch(/^boot\b/m);
+    expect(body?.endsWith("\nexit\n")).toBe(true);
+  };
+
+  it("ends the stream while the write is held back, and returns only once it is in the table", async () => {
+    const gate = await startBatchWriteGate(inject("dynamodbEndpoint"), "hold");
+    try {
+      const before = await historyOf();
+      const { results, logs } = await invokeBoot(
+        [loadEvent("boot-known-node")],
+        {
+          ...env,
+          SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
+          SWIFTBOOT_STORE_ENDPOINT: gate.endpoint,
+        },
+        { notifyUrl: gate.notifyUrl },
+      );
+      // The machine had the whole script when the stream ended...
+      expect(results[0]?.result.statusCode).toBe(200);
+      expectWholeScript(results[0]?.result.body);
+      // ... and then nothing had been written: the gate holds writes until the stream has ended,
+      // so a handler that waited for the write before ending the stream would never get past it.
+      const { events } = gate;
+      const at = (match: (e: GateEvent) => boolean) => events.findIndex(match);
+      const ended = at((e) => e.kind === "ended");
+      const written = at((e) => e.kind === "batch-write-answered");
+      const returned = at((e) => e.kind === "returned");
+      expect(events[ended]).toEqual({
+        kind: "ended",
+        invocation: 1,
+        answered: 0,
+        held: expect.any(Number),
+      });
+      // One BatchWriteItem, answered by DynamoDB Local before the handler's promise resolved.
+      expect(events.filter((e) => e.kind === "batch-write-answered")).toEqual([
+        { kind: "batch-write-answered", status: 200, unprocessed: 0 },
+      ]);
+      expect(ended).toBeLessThan(written);
+      expect(written).toBeLessThan(returned);
+      expect(events[returned]).toMatchObject({ kind: "returned", invocation: 1, answered: 1 });
+      const after = await historyOf();
+      expect(after.length).toBe(before.length + 1);
+      expect(notRecorded(logs)).toEqual([]);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it.each<GateMode>(["fail", "drop"])(
+    "gives the machine its script when the write fails (%s), logs it once per request, retries it no further",
+    async (mode) => {
+      const gate = await startBatchWriteGate(inject("dynamodbEndpoint"), mode);
+      try {
+        const before = await historyOf();
+        const { results, logs } = await invokeBoot(
+          [loadEvent("boot-known-node"), loadEvent("boot-known-node")],
+          {
+            ...env,
+            SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
+            SWIFTBOOT_STORE_ENDPOINT: gate.endpoint,
+          },
+          { notifyUrl: gate.notifyUrl },
+        );
+        expect(results.map((r) => r.result.statusCode)).toEqual([200, 200]);
+        for (const { result } of results) expectWholeScript(result.body);
+        // One warning per request, with its own request id; no secret or URL in it.
+        expect(notRecorded(logs)).toEqual([
+          expect.objectContaining({
+            level: "warn",
+            node: sampleNode.id,
+            request_id: "00000000-0000-4000-8000-000000000001",
+          }),
+          expect.objectContaining({
+            level: "warn",
+            node: sampleNode.id,
+            request_id: "00000000-0000-4000-8000-000000000002",
+          }),
+        ]);
+        // Each request's write is tried within the store's retry budget (the SDK's attempts)
+        // before its handler returns, and the second request does not try the first's again.
+        const { maxAttempts } = retryBudget(2_000);
+        const attempts: number[] = [];
+        let count = 0;
+        for (const e of gate.events) {
+          if (e.kind === "batch-write") count++;
+          if (e.kind === "returned") {
+            attempts.push(count);
+            count = 0;
+          }
+        }
+        expect(attempts).toEqual([maxAttempts, maxAttempts]);
+        expect(count).toBe(0);
+        expect(await historyOf()).toEqual(before);
+      } finally {
+        await gate.close();
+      }
+    },
+  );
+});
+
+describe("through an API Gateway HTTP API (-c httpApi=true), which invokes it buffered", () => {
+  it("writes a payload 2.0 result, not a stream, and still records the boot", async () => {
+    const API_HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com";
+    const event = loadEvent("boot-known-node") as {
+      routeKey: string;
+      headers: Record<string, string>;
+      requestContext: { domainName: string; domainPrefix: string; apiId: string };
+    };
+    event.routeKey = "GET /boot/{file}";
+    event.headers.host = API_HOST;
+    event.requestContext.domainName = API_HOST;
+    event.requestContext.domainPrefix = "a1b2c3d4e5";
+    event.requestContext.apiId = "a1b2c3d4e5";
+    const before = (await db.store.listBoots(sampleNode.id, { limit: 1000 })).items.length;
+    const { results, logs } = await invokeBoot([event], {
+      ...env,
+      SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
+    });
+    // No prelude: what the function wrote is the whole payload, which API Gateway parses.
+    const payload = JSON.parse(String(results[0]?.result.body)) as {
+      statusCode: number;
+      headers: Record<string, string>;
+      body: string;
+      isBase64Encoded: boolean;
+    };
+    expect(payload).toMatchObject({
+      statusCode: 200,
+      isBase64Encoded: false,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+    expect(payload.body).toMatch(
+      new RegExp(
+        `^kernel --name kernel https://${API_HOST.replaceAll(".", "\\.")}/v1/artifacts/sample-kernel/`,
+        "m",
+      ),
+    );
+    expect((await db.store.listBoots(sampleNode.id, { limit: 1000 })).items.length).toBe(
+      before + 1,
+    );
+    expect(logs.filter((l) => l.msg === "boot history not recorded")).toEqual([]);
   });
 });
 
@@ -148,7 +314,7 @@ describe("what the boot bundle loads at import (its cold start, bench/cold-start
   });
 
   it("never serves the admin API, even with admin tokens configured (its URL is open)", async () => {
-    const { results } = await invokeBundle(bundle, [loadEvent("admin-list-nodes")], {
+    const { results } = await invokeBoot([loadEvent("admin-list-nodes")], {
       ...env,
       SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
       SWIFTBOOT_ADMIN_TOKENS: `admin:${"a".repeat(64)}`,
@@ -161,7 +327,7 @@ describe("what the boot bundle loads at import (its cold start, bench/cold-start
   });
 
   it("answers a misrouted artifact request with 421, naming the artifacts function", async () => {
-    const { results, logs } = await invokeBundle(bundle, [loadEvent("artifact-get")], {
+    const { results, logs } = await invokeBoot([loadEvent("artifact-get")], {
       ...env,
       SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SAMPLE_ARTIFACT_KEY,
     });
@@ -190,8 +356,7 @@ describe("secrets at cold start", () => {
   it("reads them once from Secrets Manager, never from the environment", async () => {
     const before = service.calls.length;
     const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:swiftboot-AbCdEf";
-    const { results, rawLogs } = await invokeBundle(
-      bundle,
+    const { results, rawLogs } = await invokeBoot(
       [loadEvent("boot-known-node"), loadEvent("boot-known-node")],
       { ...env, SWIFTBOOT_SECRETS_ARN: arn, AWS_ENDPOINT_URL_SECRETS_MANAGER: service.url },
     );
@@ -204,7 +369,7 @@ describe("secrets at cold start", () => {
 
   it("reads them from an SSM SecureString parameter", async () => {
     const before = service.calls.length;
-    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], {
+    const { results } = await invokeBoot([loadEvent("boot-known-node")], {
       ...env,
       SWIFTBOOT_SECRETS_ARN: "arn:aws:ssm:eu-west-1:123456789012:parameter/swiftboot/secrets",
       AWS_ENDPOINT_URL_SSM: service.url,
@@ -229,8 +394,7 @@ describe("secrets at cold start", () => {
     service.answer(doc(SAMPLE_ARTIFACT_KEY), doc(rotated, SAMPLE_ARTIFACT_KEY));
     const before = service.calls.length;
     try {
-      const { results, logs, rawLogs } = await invokeBundle(
-        bundle,
+      const { results, logs, rawLogs } = await invokeBoot(
         [loadEvent("boot-known-node"), loadEvent("boot-known-node"), loadEvent("boot-known-node")],
         {
           ...env,
@@ -274,8 +438,7 @@ describe("secrets at cold start", () => {
     const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:swiftboot-AbCdEf";
     service.answer(secret, "not json");
     try {
-      const { results, logs } = await invokeBundle(
-        bundle,
+      const { results, logs } = await invokeBoot(
         [loadEvent("boot-known-node"), loadEvent("boot-known-node")],
         {
           ...env,
@@ -300,8 +463,7 @@ describe("secrets at cold start", () => {
   });
 
   it("answers 503 + Retry-After when the secret cannot be read, then retries", async () => {
-    const { results, logs } = await invokeBundle(
-      bundle,
+    const { results, logs } = await invokeBoot(
       [loadEvent("boot-first-stage"), loadEvent("boot-first-stage")],
       {
         ...env,
@@ -317,7 +479,7 @@ describe("secrets at cold start", () => {
 
 describe("under sam local", () => {
   it("runs without AWS: no secret ARN, the sample key signs artifact URLs", async () => {
-    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], {
+    const { results } = await invokeBoot([loadEvent("boot-known-node")], {
       ...env,
       AWS_SAM_LOCAL: "true",
       SWIFTBOOT_SECRETS_ARN: "",
@@ -327,7 +489,7 @@ describe("under sam local", () => {
   });
 
   it("never outside it: without secrets the configuration is refused", async () => {
-    const { results } = await invokeBundle(bundle, [loadEvent("boot-known-node")], env);
+    const { results } = await invokeBoot([loadEvent("boot-known-node")], env);
     expect(results[0]?.result.statusCode).toBe(500);
   });
 });

@@ -14,7 +14,7 @@ import { verifyCloudFrontSignedUrl } from "../../support/cloudfront-verify.ts";
 import { createTestBucket, deleteBucket, swiftS3Client } from "../cache/s3-helpers.ts";
 import type { TestStore } from "../store/helpers.ts";
 import { buildForTest, loadEvent, removeTestBuilds } from "./bundles.ts";
-import { bodyText, invokeBundle } from "./invoke.ts";
+import { bodyText, invokeBundle, invokeStreamedText } from "./invoke.ts";
 import { startOrigin } from "./origin.ts";
 import { seedSampleTable } from "./seed.ts";
 
@@ -71,7 +71,7 @@ const urlsIn = (script: string) => script.match(/\bhttps?:\/\/[^\s]+/g) ?? [];
 
 describe("boot bundle behind the front", () => {
   it("names the front in every URL of its scripts, over plain http", async () => {
-    const { results, logs } = await invokeBundle(
+    const { results, logs } = await invokeStreamedText(
       bundles.boot as string,
       [loadEvent("front-boot-first-stage"), loadEvent("front-boot-known-node")],
       frontEnv(),
@@ -95,7 +95,7 @@ describe("boot bundle behind the front", () => {
 
   it("trusts no viewer header without front.viewer_headers", async () => {
     const { SWIFTBOOT_FRONT_VIEWER_HEADERS: _v, ...untrusting } = frontEnv();
-    const { results } = await invokeBundle(
+    const { results } = await invokeStreamedText(
       bundles.boot as string,
       [loadEvent("front-boot-first-stage")],
       untrusting,
@@ -107,7 +107,7 @@ describe("boot bundle behind the front", () => {
   it("answers 400 to a viewer host that is not a host name", async () => {
     const event = loadEvent("front-boot-first-stage") as { headers: Record<string, string> };
     event.headers["x-swiftboot-viewer-host"] = "evil.example${x}";
-    const { results } = await invokeBundle(bundles.boot as string, [event], frontEnv());
+    const { results } = await invokeStreamedText(bundles.boot as string, [event], frontEnv());
     expect(results[0]?.result.statusCode).toBe(400);
     expect(results[0]?.result.body).toContain("not a plain host name");
     expect(results[0]?.result.body).not.toMatch(/chain/);

@@ -2,8 +2,12 @@
  * Invokes a built Lambda bundle the way `sam local invoke -e event.json` does: a fresh Node
  * process with only the function's environment, `import()` of the bundle, then
  * `handler(event, context)` for each event in turn (one execution environment, so the first call
- * is the cold start). Streaming handlers get an emulation of the runtime's `awslambda` global
- * (streamifyResponse and HttpResponseStream), decoded back into status, headers and body.
+ * is the cold start). The runtime's `awslambda` global is emulated (streamifyResponse and
+ * HttpResponseStream); a streaming handler's output is decoded back into status, headers and body.
+ *
+ * With `notifyUrl`, the process also reports each streamed invocation's two moments to that URL
+ * (GET `?event=ended&n=<invocation>` when the response stream has ended, then `?event=returned`
+ * when the handler's promise has resolved), so a test can see what had happened by then.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -40,7 +44,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 const [bundle, input, output] = process.argv.slice(1);
-const { events, streaming, pauseMs } = JSON.parse(readFileSync(input, "utf8"));
+const { events, streaming, pauseMs, notifyUrl } = JSON.parse(readFileSync(input, "utf8"));
 const logs = [];
 process.stdout.write = (chunk, encoding, cb) => {
   logs.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
@@ -48,20 +52,24 @@ process.stdout.write = (chunk, encoding, cb) => {
   return true;
 };
 const STREAM = Symbol("streaming");
-if (streaming) {
-  // The Node.js runtime's response streaming contract: a JSON prelude, 8 NUL bytes, then the body.
-  globalThis.awslambda = {
-    streamifyResponse: (fn) => Object.assign(fn, { [STREAM]: true }),
-    HttpResponseStream: {
-      from(stream, metadata) {
-        stream.write(JSON.stringify(metadata));
-        stream.write(new Uint8Array(8));
-        return stream;
-      },
+// The Node.js runtime's response streaming contract: a JSON prelude, 8 NUL bytes, then the body.
+globalThis.awslambda = {
+  streamifyResponse: (fn) => Object.assign(fn, { [STREAM]: true }),
+  HttpResponseStream: {
+    from(stream, metadata) {
+      stream.write(JSON.stringify(metadata));
+      stream.write(new Uint8Array(8));
+      return stream;
     },
-  };
-}
+  },
+};
 const { handler } = await import(pathToFileURL(bundle).href);
+if (Boolean(handler[STREAM]) !== streaming) {
+  throw new Error(streaming ? "the handler does not stream (expected RESPONSE_STREAM)" : "the handler streams: invoke it with { streaming: true }");
+}
+const notify = async (event, n) => {
+  if (notifyUrl) await (await fetch(notifyUrl + "?event=" + event + "&n=" + n)).arrayBuffer();
+};
 const results = [];
 let n = 0;
 for (const event of events) {
@@ -84,8 +92,11 @@ for (const event of events) {
     const chunks = [];
     const sink = new Writable({ write(chunk, _e, cb) { chunks.push(Buffer.from(chunk)); cb(); } });
     const finished = new Promise((resolve) => sink.on("finish", resolve));
+    const ended = finished.then(() => notify("ended", n));
     await handler(event, sink, context);
     await finished;
+    await ended;
+    await notify("returned", n);
     const all = Buffer.concat(chunks);
     const cut = all.indexOf(Buffer.alloc(8));
     const prelude = cut < 0 ? {} : JSON.parse(all.subarray(0, cut).toString("utf8"));
@@ -108,6 +119,8 @@ export async function invokeBundle(
     timeoutMs?: number;
     /** Idle time between two invocations (an environment waiting for its next request). */
     pauseMs?: number;
+    /** Where to report when each streamed response ended and each handler returned. */
+    notifyUrl?: string;
   } = {},
 ): Promise<Invocation> {
   const dir = await mkdtemp(join(tmpdir(), "swiftboot-invoke-"));
@@ -120,6 +133,7 @@ export async function invokeBundle(
         events,
         streaming: options.streaming ?? false,
         pauseMs: options.pauseMs ?? 0,
+        notifyUrl: options.notifyUrl,
       }),
     );
     let stderr = "";
@@ -175,4 +189,25 @@ export async function invokeBundle(
 export function bodyText(result: InvokeResult["result"]): string {
   const body = result.body ?? "";
   return result.isBase64Encoded ? Buffer.from(body, "base64").toString("utf8") : body;
+}
+
+/**
+ * A streaming (RESPONSE_STREAM) bundle whose answers are text, such as the boot function's
+ * scripts: invoked with `streaming: true` (refused if its handler does not stream), each body
+ * decoded to text.
+ */
+export async function invokeStreamedText(
+  bundle: string,
+  events: readonly unknown[],
+  env: Record<string, string>,
+  options: Omit<NonNullable<Parameters<typeof invokeBundle>[3]>, "streaming"> = {},
+): Promise<Invocation> {
+  const invocation = await invokeBundle(bundle, events, env, { ...options, streaming: true });
+  return {
+    ...invocation,
+    results: invocation.results.map((r) => ({
+      ...r,
+      result: { ...r.result, body: bodyText(r.result), isBase64Encoded: false },
+    })),
+  };
 }
