@@ -1,7 +1,8 @@
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { bootItem } from "./boot-history.ts";
 import type { BootRecord } from "./boot-record.ts";
-import { call, type StoreContext } from "./context.ts";
+import type { StoreContext } from "./context.ts";
+import { unreadableAnswer } from "./direct-call.ts";
 import { StoreUnavailableError } from "./errors.ts";
 import { withTimeBudget } from "./time-budget.ts";
 
@@ -32,11 +33,17 @@ async function writeBoots(
   retentionSeconds: number,
   signal: AbortSignal,
 ): Promise<void> {
-  const items: Record<string, unknown>[] = [];
+  // Marshalled here and sent without the SDK's middleware (direct-call.ts): per record about a
+  // fifth of the client CPU of the DocumentClient's BatchWriteItem.
+  const items: PutRequest[] = [];
   const invalid: string[] = [];
   for (const record of records) {
     try {
-      items.push(bootItem(record, retentionSeconds));
+      items.push({
+        PutRequest: {
+          Item: marshall(bootItem(record, retentionSeconds), { removeUndefinedValues: true }),
+        },
+      });
     } catch (error) {
       invalid.push(error instanceof Error ? error.message : String(error));
     }
@@ -54,21 +61,14 @@ async function writeBoots(
         }
         await new Promise((r) => setTimeout(r, delay));
       }
-      const output = await call(
-        ctx,
-        `BatchWriteItem ${pending.length} BOOT`,
-        (options) =>
-          ctx.documentClient.send(
-            new BatchWriteCommand({
-              RequestItems: { [ctx.tableName]: pending.map((Item) => ({ PutRequest: { Item } })) },
-            }),
-            options,
-          ),
+      const describe = `BatchWriteItem ${pending.length} BOOT`;
+      const output = await ctx.direct(
+        "BatchWriteItem",
+        { RequestItems: { [ctx.tableName]: pending } },
+        describe,
         signal,
       );
-      pending = (output.UnprocessedItems?.[ctx.tableName] ?? []).flatMap((r) =>
-        r.PutRequest?.Item === undefined ? [] : [r.PutRequest.Item],
-      );
+      pending = unprocessed(output, ctx.tableName, describe);
     }
   }
   if (lost > 0)
@@ -77,4 +77,31 @@ async function writeBoots(
     );
   if (invalid.length > 0)
     throw new Error(`${invalid.length} invalid boot record(s) dropped: ${invalid[0]}`);
+}
+
+interface PutRequest {
+  PutRequest: { Item: Record<string, unknown> };
+}
+
+/** The answer's UnprocessedItems for `table`, to send again (DynamoDB hands them back as sent). */
+function unprocessed(
+  output: Readonly<Record<string, unknown>>,
+  table: string,
+  describe: string,
+): PutRequest[] {
+  const all = output.UnprocessedItems;
+  if (all === undefined) return [];
+  const left =
+    typeof all === "object" && all !== null ? (all as Record<string, unknown>)[table] : all;
+  if (left === undefined) return [];
+  if (
+    !Array.isArray(left) ||
+    !left.every(
+      (r: unknown) =>
+        typeof (r as PutRequest | undefined)?.PutRequest?.Item === "object" &&
+        (r as PutRequest).PutRequest.Item !== null,
+    )
+  )
+    throw unreadableAnswer(describe, "UnprocessedItems is not a list of put requests");
+  return left as PutRequest[];
 }

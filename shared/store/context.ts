@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDBToolboxError } from "dynamodb-toolbox/errors";
 import { toStoreError } from "./aws-errors.ts";
+import { createDirectCall, type DirectCall } from "./direct-call.ts";
 import {
   createMacClaimEntity,
   createUuidClaimEntity,
@@ -16,6 +17,8 @@ import { withTimeBudget } from "./time-budget.ts";
 /** What the read and write helpers share: the entities, the client and the time budget. */
 export interface StoreContext {
   documentClient: DynamoDBDocumentClient;
+  /** The same client's JSON protocol without its middleware, for the boot path's hot calls. */
+  direct: DirectCall;
   tableName: string;
   timeoutMs: number;
   node: NodeEntity;
@@ -32,6 +35,7 @@ export function createStoreContext(
   const table = createSwiftbootTable(documentClient, tableName);
   return {
     documentClient,
+    direct: createDirectCall(documentClient.config, timeoutMs),
     tableName,
     timeoutMs,
     node: createNodeEntity(table),

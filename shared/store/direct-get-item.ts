@@ -1,33 +1,6 @@
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SignatureV4 } from "@smithy/signature-v4";
-import type {
-  Endpoint,
-  HttpHandlerOptions,
-  HttpRequest,
-  HttpResponse,
-  RequestHandler,
-} from "@smithy/types";
-import { toStoreError } from "./aws-errors.ts";
-import { retryBudget } from "./client.ts";
+import { type DirectCall, unreadableAnswer } from "./direct-call.ts";
 
-/**
- * GetItem over DynamoDB's JSON protocol, signed by the SDK's own SigV4 signer with the client's
- * credentials, region and hash, and sent through the client's own request handler (Node's or
- * fetch's, with its timeouts): the SDK's pieces without its per-call middleware stack.
- *
- * Why: it is the boot path's one read per script, and at a fleet's peak client CPU is what limits
- * scripts per second (`npm run bench -- load`). Client CPU per read on this machine, 10 in flight
- * against DynamoDB Local (`npm run bench -- store-read`): the claim through dynamodb-toolbox about
- * 520 µs, a bare GetItem through the SDK's DynamoDBClient about 400 µs, this read with the node's
- * record validated about 250 µs (signing and sending alone: about 140 µs). Everything else in
- * the store goes through dynamodb-toolbox; this file is the one exception, for one operation.
- *
- * Same contract as the SDK path: retries as `retryBudget` allows (a network failure, a 5xx or a
- * throttle), clock skew corrected from the service's Date header as the SDK does, and failures
- * mapped by `toStoreError` (StoreUnavailableError when the store cannot answer).
- */
-
-/** A DynamoDB attribute value, as the JSON protocol returns it. */
+/** A DynamoDB attribute value as the JSON protocol returns it (`{"S": "..."}`, ...). */
 export type AttributeValue = Readonly<Record<string, unknown>>;
 export type AttributeMap = Readonly<Record<string, AttributeValue>>;
 
@@ -42,218 +15,28 @@ export type DirectGetItem = (
   options: DirectGetOptions,
 ) => Promise<AttributeMap | undefined>;
 
-const TARGET = "DynamoDB_20120810.GetItem";
-const CONTENT_TYPE = "application/x-amz-json-1.0";
-/** Error names DynamoDB answers that mean "try again" (as the SDK's standard retry strategy). */
-const RETRYABLE_NAMES = new Set([
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-  "ThrottlingException",
-  "Throttling",
-  "InternalServerError",
-  "ServiceUnavailable",
-]);
-/** Answers that mean "your clock is off": the SDK retries once with the server's time. */
-const CLOCK_SKEW_NAMES = new Set([
-  "InvalidSignatureException",
-  "RequestTimeTooSkewed",
-  "RequestExpired",
-  "SignatureDoesNotMatch",
-]);
-const SKEW_TOLERANCE_MS = 5 * 60_000;
-
-/** A DynamoDB error answer, shaped as the SDK's errors are, so toStoreError reads it the same. */
-class DynamoDbErrorAnswer extends Error {
-  readonly $fault: "client" | "server";
-  readonly $metadata: { httpStatusCode: number };
-  constructor(name: string, message: string, status: number) {
-    super(message);
-    this.name = name;
-    this.$fault = status >= 500 ? "server" : "client";
-    this.$metadata = { httpStatusCode: status };
-  }
-}
-
-export function createDirectGetItem(
-  client: DynamoDBClient,
-  table: string,
-  timeoutMs: number,
-): DirectGetItem {
-  const config = client.config;
-  const handler = config.requestHandler as RequestHandler<
-    HttpRequest,
-    HttpResponse,
-    HttpHandlerOptions
-  >;
-  const signer = new SignatureV4({
-    credentials: config.credentials,
-    region: config.region,
-    service: "dynamodb",
-    sha256: config.sha256,
-    uriEscapePath: true,
-  });
-  const { maxAttempts } = retryBudget(timeoutMs);
-  let endpoint: Promise<Endpoint> | undefined;
-  const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
-
-  const attempt = async (body: Uint8Array, signal: AbortSignal) => {
-    endpoint ??= resolveEndpoint(client).catch((error: unknown) => {
-      endpoint = undefined; // a failed resolution (credentials, region) is retried next time
-      throw error;
-    });
-    const target = await endpoint;
-    const host = target.port === undefined ? target.hostname : `${target.hostname}:${target.port}`;
-    const unsigned: HttpRequest = {
-      method: "POST",
-      protocol: target.protocol,
-      hostname: target.hostname,
-      ...(target.port === undefined ? {} : { port: target.port }),
-      path: target.path,
-      query: {},
-      headers: {
-        host,
-        "content-type": CONTENT_TYPE,
-        "content-length": String(body.byteLength),
-        "x-amz-target": TARGET,
-      },
-      body,
-    };
-    const signed = await signer.sign(unsigned, {
-      signingDate: new Date(Date.now() + config.systemClockOffset),
-    });
-    const { response } = await handler.handle(signed, { abortSignal: signal });
-    const text = decoder.decode(await config.streamCollector(response.body));
-    return { response, text };
-  };
-
+/**
+ * GetItem of one item of `table` through `call` (direct-call.ts): the boot path's one read per
+ * script. The item comes back raw (attribute values as DynamoDB sends them): the caller checks the
+ * attributes it reads.
+ */
+export function createDirectGetItem(call: DirectCall, table: string): DirectGetItem {
   return async (key, { consistent, signal }) => {
-    const body = encoder.encode(
-      JSON.stringify({
+    const describe = `GetItem ${key.pk}`;
+    const answer = await call(
+      "GetItem",
+      {
         TableName: table,
         Key: { pk: { S: key.pk }, sk: { S: key.sk } },
         ConsistentRead: consistent,
-      }),
+      },
+      describe,
+      signal,
     );
-    const operation = `GetItem ${key.pk}`;
-    let skewCorrected = false;
-    for (let tries = 1; ; tries++) {
-      try {
-        const { response, text } = await attempt(body, signal);
-        if (response.statusCode === 200) return itemOf(text, response.statusCode);
-        const answer = errorAnswer(text, response.statusCode);
-        if (!skewCorrected && CLOCK_SKEW_NAMES.has(answer.name) && correctSkew(response)) {
-          skewCorrected = true;
-          tries--; // as the SDK: a skew retry does not use up the retry budget
-          continue;
-        }
-        if (tries >= maxAttempts || !retryable(answer)) throw answer;
-      } catch (error) {
-        if (signal.aborted || tries >= maxAttempts || !transportFailure(error)) {
-          throw toStoreError(signal.aborted ? abortError(signal) : error, operation, timeoutMs);
-        }
-      }
-      // The SDK's standard back-off before a second attempt: up to 100 ms, jittered.
-      await delay(Math.random() * 100, signal);
-    }
+    const item = answer.Item;
+    if (item === undefined) return undefined;
+    if (typeof item !== "object" || item === null || Array.isArray(item))
+      throw unreadableAnswer(describe, "Item is not an attribute map");
+    return item as AttributeMap;
   };
-
-  function correctSkew(response: HttpResponse): boolean {
-    const date = Date.parse(String(response.headers.date ?? response.headers.Date ?? ""));
-    if (
-      Number.isNaN(date) ||
-      Math.abs(date - (Date.now() + config.systemClockOffset)) < SKEW_TOLERANCE_MS
-    )
-      return false;
-    // The client's own offset: the SDK's calls read and correct the same one.
-    config.systemClockOffset = date - Date.now();
-    return true;
-  }
-}
-
-/** The client's endpoint: the one configured (DynamoDB Local), else the region's, as the SDK. */
-export async function resolveEndpoint(client: DynamoDBClient): Promise<Endpoint> {
-  const config = client.config;
-  if (config.endpoint !== undefined) return config.endpoint();
-  const [Region, UseFIPS, UseDualStack] = await Promise.all([
-    config.region(),
-    config.useFipsEndpoint(),
-    config.useDualstackEndpoint(),
-  ]);
-  // Account-based endpoints are an optimisation the SDK makes when it knows the account; the
-  // regional endpoint serves every account.
-  const resolved = config.endpointProvider({
-    Region,
-    UseFIPS,
-    UseDualStack,
-    AccountIdEndpointMode: "disabled",
-  });
-  const url = resolved.url;
-  return {
-    protocol: url.protocol,
-    hostname: url.hostname,
-    ...(url.port === "" ? {} : { port: Number(url.port) }),
-    path: url.pathname,
-  };
-}
-
-function itemOf(text: string, status: number): AttributeMap | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new DynamoDbErrorAnswer("Unknown", "the answer is not JSON", status);
-  }
-  if (typeof parsed !== "object" || parsed === null)
-    throw new DynamoDbErrorAnswer("Unknown", "the answer is not a JSON object", status);
-  const item = (parsed as { Item?: unknown }).Item;
-  if (item === undefined) return undefined;
-  if (typeof item !== "object" || item === null || Array.isArray(item))
-    throw new DynamoDbErrorAnswer("Unknown", "Item is not an attribute map", status);
-  return item as AttributeMap;
-}
-
-/** DynamoDB's error body: `{"__type":"com.amazonaws.dynamodb.v20120810#Name","message":"..."}`. */
-function errorAnswer(text: string, status: number): DynamoDbErrorAnswer {
-  let type = "";
-  let message = "";
-  try {
-    const parsed = JSON.parse(text) as { __type?: unknown; message?: unknown; Message?: unknown };
-    type = typeof parsed.__type === "string" ? parsed.__type : "";
-    const m = parsed.message ?? parsed.Message;
-    message = typeof m === "string" ? m : "";
-  } catch {
-    // not DynamoDB answering (a proxy, a wrong port): "Unknown", as the SDK names it
-  }
-  const name = type.slice(type.lastIndexOf("#") + 1) || "Unknown";
-  return new DynamoDbErrorAnswer(name, message || `HTTP ${status}`, status);
-}
-
-function retryable(answer: DynamoDbErrorAnswer): boolean {
-  return answer.$metadata.httpStatusCode >= 500 || RETRYABLE_NAMES.has(answer.name);
-}
-
-/** No HTTP answer at all (refused, reset, timed out): worth one more try within the budget. */
-function transportFailure(error: unknown): boolean {
-  return !(error instanceof DynamoDbErrorAnswer) && error instanceof Error;
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const error = new Error("the store call was aborted");
-  error.name = "AbortError";
-  return error;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

@@ -40,7 +40,7 @@ export interface DynamoStore extends AdminStore, DiscoveryStore {
 export function createDynamoStore(options: DynamoStoreOptions): DynamoStore {
   const client = createDynamoClient(options);
   const ctx = createStoreContext(createDocumentClient(client), options.table, options.timeoutMs);
-  const getItem = createDirectGetItem(client, options.table, options.timeoutMs);
+  const getItem = createDirectGetItem(ctx.direct, options.table);
   return {
     client,
     tableName: options.table,

@@ -8,9 +8,12 @@ import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
+import type { BootRecord } from "../../../shared/store/boot-record.ts";
 import { createDynamoClient, LOCAL_CREDENTIALS } from "../../../shared/store/client.ts";
-import { createDirectGetItem, resolveEndpoint } from "../../../shared/store/direct-get-item.ts";
+import { createDirectCall, resolveEndpoint } from "../../../shared/store/direct-call.ts";
+import { createDirectGetItem } from "../../../shared/store/direct-get-item.ts";
 import { StoreError, StoreUnavailableError } from "../../../shared/store/errors.ts";
+import { createDynamoStore } from "../../../shared/store/index.ts";
 import { verifySigV4 } from "../../support/sigv4-verify.ts";
 import { createTestStore, node, type TestStore } from "./helpers.ts";
 
@@ -26,11 +29,14 @@ interface Seen {
   headers: Record<string, string | undefined>;
   body: Buffer;
 }
-/** Answers the request itself (status, DynamoDB error type, headers) or returns undefined to forward it. */
+/**
+ * Answers the request itself (status, then a body, or DynamoDB's error body for `type`, or a page
+ * that is not DynamoDB's) or returns undefined to forward it.
+ */
 type Override = (
   seen: Seen,
   index: number,
-) => { status: number; type?: string; headers?: Record<string, string> } | undefined;
+) => { status: number; type?: string; body?: string; headers?: Record<string, string> } | undefined;
 
 async function proxy(override: Override = () => undefined) {
   const upstream = new URL(inject("dynamodbEndpoint"));
@@ -53,12 +59,14 @@ async function proxy(override: Override = () => undefined) {
           ...answer.headers,
         });
         res.end(
-          answer.type === undefined
-            ? "<html>not DynamoDB</html>"
-            : JSON.stringify({
-                __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`,
-                message: "from the proxy",
-              }),
+          answer.body !== undefined
+            ? answer.body
+            : answer.type === undefined
+              ? "<html>not DynamoDB</html>"
+              : JSON.stringify({
+                  __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`,
+                  message: "from the proxy",
+                }),
         );
         return;
       }
@@ -99,9 +107,11 @@ beforeAll(async () => {
 
 const getter = (endpoint: string, timeoutMs = 5_000) =>
   createDirectGetItem(
-    createDynamoClient({ endpoint, region: "us-east-1", timeoutMs }),
+    createDirectCall(
+      createDynamoClient({ endpoint, region: "us-east-1", timeoutMs }).config,
+      timeoutMs,
+    ),
     t.table,
-    timeoutMs,
   );
 const read = (timeoutMs = 5_000) => ({ consistent: true, signal: AbortSignal.timeout(timeoutMs) });
 
@@ -164,7 +174,10 @@ describe("direct GetItem", () => {
     // No credentials given: the SDK's chain resolves them (createDynamoClient would fix dummy
     // ones for a loopback endpoint, so the client is built as for AWS, pointed at the proxy).
     const client = new DynamoDBClient({ region: "eu-west-1", endpoint: p.endpoint });
-    await createDirectGetItem(client, t.table, 5_000)(MAC_KEY, read()).catch(() => undefined);
+    await createDirectGetItem(createDirectCall(client.config, 5_000), t.table)(
+      MAC_KEY,
+      read(),
+    ).catch(() => undefined);
     const seen = p.seen[0] as Seen;
     expect(seen.headers["x-amz-security-token"]).toBe("session-token-from-the-environment");
     expect(
@@ -210,9 +223,8 @@ describe("direct GetItem", () => {
       timeoutMs: 2_000,
     });
     const error = await createDirectGetItem(
-      client,
+      createDirectCall(client.config, 2_000),
       "no-such-table",
-      2_000,
     )(MAC_KEY, read()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(String((error as Error).message)).toMatch(/table not found/);
@@ -261,6 +273,72 @@ describe("direct GetItem", () => {
   });
 });
 
+describe("direct BatchWriteItem (boot history)", () => {
+  const records = (n: number): BootRecord[] =>
+    Array.from({ length: n }, (_, i) => ({
+      at: new Date(Date.UTC(2031, 0, 1, 0, 0, i)).toISOString(),
+      node: "direct",
+      attempt: i,
+      outcome: "boot",
+      url_mode: "artifacts",
+    }));
+  /** DynamoDB's answer handing every item of the request back as unprocessed. */
+  const allUnprocessed = (seen: Seen) => ({
+    status: 200,
+    body: JSON.stringify({
+      UnprocessedItems: (JSON.parse(seen.body.toString()) as { RequestItems: unknown })
+        .RequestItems,
+    }),
+  });
+
+  it("sends items handed back unprocessed again, and writes every record once", async () => {
+    const t2 = await createTestStore("store-direct-batch");
+    const p = await proxy((seen, i) => (i === 0 ? allUnprocessed(seen) : undefined));
+    const store = createDynamoStore({
+      table: t2.table,
+      endpoint: p.endpoint,
+      region: "us-east-1",
+      timeoutMs: 5_000,
+    });
+    await store.recordBoots(records(10), 3600);
+    expect(p.seen.map((s) => s.headers["x-amz-target"])).toEqual([
+      "DynamoDB_20120810.BatchWriteItem",
+      "DynamoDB_20120810.BatchWriteItem",
+    ]);
+    expect(p.seen[1]?.body.toString()).toBe(p.seen[0]?.body.toString());
+    const page = await t2.store.listBoots("direct", { limit: 100 });
+    expect(page.items.map((b) => b.attempt).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i),
+    );
+  });
+
+  it("gives up on items DynamoDB keeps handing back, saying how many, after a few rounds", async () => {
+    const p = await proxy((seen) => allUnprocessed(seen));
+    const store = createDynamoStore({
+      table: t.table,
+      endpoint: p.endpoint,
+      region: "us-east-1",
+      timeoutMs: 5_000,
+    });
+    const error = await store.recordBoots(records(10), 3600).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(String((error as Error).message)).toMatch(/left 10 of 10 boot records unprocessed/);
+    expect(p.seen).toHaveLength(4);
+  });
+
+  it("an answer it cannot read is StoreUnavailableError, never a crash", async () => {
+    const p = await proxy(() => ({ status: 200, body: '{"UnprocessedItems":{"x":5}}' }));
+    const store = createDynamoStore({
+      table: "x",
+      endpoint: p.endpoint,
+      region: "us-east-1",
+      timeoutMs: 5_000,
+    });
+    const error = await store.recordBoots(records(2), 3600).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
 describe("resolveEndpoint", () => {
   it("is the configured endpoint when there is one, else the region's, as the SDK resolves it", async () => {
     expect(
@@ -269,14 +347,14 @@ describe("resolveEndpoint", () => {
           endpoint: "http://127.0.0.1:8123",
           region: "us-east-1",
           timeoutMs: 1_000,
-        }),
+        }).config,
       ),
     ).toMatchObject({ protocol: "http:", hostname: "127.0.0.1", port: 8123, path: "/" });
     expect(
-      await resolveEndpoint(createDynamoClient({ region: "eu-west-1", timeoutMs: 1_000 })),
+      await resolveEndpoint(createDynamoClient({ region: "eu-west-1", timeoutMs: 1_000 }).config),
     ).toEqual({ protocol: "https:", hostname: "dynamodb.eu-west-1.amazonaws.com", path: "/" });
     expect(
-      await resolveEndpoint(createDynamoClient({ region: "cn-north-1", timeoutMs: 1_000 })),
+      await resolveEndpoint(createDynamoClient({ region: "cn-north-1", timeoutMs: 1_000 }).config),
     ).toEqual({ protocol: "https:", hostname: "dynamodb.cn-north-1.amazonaws.com.cn", path: "/" });
   });
 });
