@@ -1,5 +1,6 @@
 import { IpxeScript, type ScriptArg, ScriptToken } from "../ipxe/index.ts";
 import { type BootIdentity, macHexhyp } from "./identity.ts";
+import { imageUrlToken } from "./image-parts.ts";
 import { type BootPlan, nodeLabel } from "./plan.ts";
 import type { BootSettings } from "./settings.ts";
 
@@ -40,8 +41,12 @@ export function renderBootScript(
   ctx: RenderContext,
 ): string {
   const { settings, identity } = ctx;
-  const kernelUrl = ScriptToken.url(urls.kernel, `kernel URL (image ${plan.kernel.id})`);
-  const ramdiskUrl = ScriptToken.url(urls.ramdisk, `ramdisk URL (image ${plan.ramdisk.id})`);
+  const kernelUrl = imageUrlToken(plan.kernel, urls.kernel, `kernel URL (image ${plan.kernel.id})`);
+  const ramdiskUrl = imageUrlToken(
+    plan.ramdisk,
+    urls.ramdisk,
+    `ramdisk URL (image ${plan.ramdisk.id})`,
+  );
   const kernelArgs = checkedKernelArgs(plan.kernelArgs);
   // The retry count lives in the re-chain URL, so the server decides when retrying stops.
   // An `attempt` beyond the retries (a hand-made or stale URL) is the last attempt, not "7 of 4".

@@ -1,6 +1,6 @@
-import { artifactContentId, artifactFileName, signArtifactUrl } from "../artifacts/signed-url.ts";
 import type { Image } from "../model/index.ts";
 import { signTempUrlQuery, TempUrlError, toUrlPath } from "../tempurl/index.ts";
+import { artifactUrlFor } from "./image-parts.ts";
 import type { ArtifactUrlSettings, BootSettings, SwiftUrlSettings } from "./settings.ts";
 
 /**
@@ -124,15 +124,12 @@ function mintArtifacts(
   expires: number,
   baseUrl: string,
 ): MintedUrls {
-  if (a.key === undefined) return { ok: false, reason: "artifacts.signing_key must be set" };
-  const url = (image: Image) =>
-    signArtifactUrl({
-      baseUrl,
-      imageId: image.id,
-      contentId: artifactContentId(image, a.defaultContainer),
-      fileName: artifactFileName(image),
-      expires,
-      key: a.key as string,
-    });
-  return { ok: true, kernel: url(kernel), ramdisk: url(ramdisk), expiresAt: expires };
+  const key = a.key;
+  if (key === undefined) return { ok: false, reason: "artifacts.signing_key must be set" };
+  return {
+    ok: true,
+    kernel: artifactUrlFor(kernel, a.defaultContainer, baseUrl, expires, key),
+    ramdisk: artifactUrlFor(ramdisk, a.defaultContainer, baseUrl, expires, key),
+    expiresAt: expires,
+  };
 }
