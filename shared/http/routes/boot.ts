@@ -45,9 +45,9 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
   const app = new Hono<AppEnv>();
 
   /** The base URL scripts point back at, or a 400 script if the Host header is unusable. */
-  const baseUrlOr400 = (c: Context<AppEnv>): string | Response => {
+  const baseUrlOr400 = (c: Context<AppEnv>, url: string | URL = c.req.url): string | Response => {
     try {
-      return baseUrlFromRequest(config, c.req.url);
+      return baseUrlFromRequest(config, url);
     } catch (error) {
       if (!(error instanceof InvalidBaseUrlError)) throw error;
       return c.body(badRequestScript(error.message), 400, SCRIPT_HEADERS);
@@ -65,9 +65,11 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
     const file = c.req.param("file");
     if (!file.endsWith(".ipxe"))
       return c.body(badRequestScript("expected /boot/<mac>.ipxe"), 404, SCRIPT_HEADERS);
-    const baseUrl = baseUrlOr400(c);
+    // Parsed once for both the base URL and the query (an unparseable one is the 400 below).
+    const url = parseUrl(c.req.url);
+    const baseUrl = baseUrlOr400(c, url ?? c.req.url);
     if (baseUrl instanceof Response) return baseUrl;
-    const request = parseBootIdentity(file, new URL(c.req.url).searchParams);
+    const request = parseBootIdentity(file, (url ?? new URL(c.req.url)).searchParams);
     try {
       const clientIp = deps.clientAddress?.(c);
       const result = await scriptForRequest(scriptStore, {
@@ -75,13 +77,10 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
         config,
         now: Math.floor(now() / 1000),
         baseUrl,
-        ...(clientIp === undefined ? {} : { clientIp }),
+        clientIp,
       });
-      Object.assign(
-        c.get("logFields"),
-        result.logFields,
-        clientIp === undefined ? {} : { client: clientIp },
-      );
+      const fields = Object.assign(c.get("logFields"), result.logFields);
+      if (clientIp !== undefined) fields.client = clientIp;
       // HEAD (a monitor, curl -I) boots nothing: it is not in the node's boot history.
       if (c.req.method !== "HEAD") {
         recordBoot(c, result.logFields, new Date(now()), clientIp);
@@ -96,4 +95,12 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
   });
 
   return app;
+}
+
+function parseUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
 }
