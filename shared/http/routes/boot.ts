@@ -1,11 +1,12 @@
 import { type Context, Hono } from "hono";
 import { withImageCache } from "../../boot/image-cache.ts";
 import {
-  baseUrlFromRequest,
+  baseUrlResolver,
   bootSettings,
   buildFirstStageScript,
   InvalidBaseUrlError,
   parseBootIdentity,
+  requestQuery,
   scriptForRequest,
 } from "../../boot/index.ts";
 import { IpxeScript } from "../../ipxe/index.ts";
@@ -44,10 +45,12 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
 
   const app = new Hono<AppEnv>();
 
+  const baseUrlOf = baseUrlResolver(config);
+
   /** The base URL scripts point back at, or a 400 script if the Host header is unusable. */
-  const baseUrlOr400 = (c: Context<AppEnv>, url: string | URL = c.req.url): string | Response => {
+  const baseUrlOr400 = (c: Context<AppEnv>): string | Response => {
     try {
-      return baseUrlFromRequest(config, url);
+      return baseUrlOf(c.req.url);
     } catch (error) {
       if (!(error instanceof InvalidBaseUrlError)) throw error;
       return c.body(badRequestScript(error.message), 400, SCRIPT_HEADERS);
@@ -65,11 +68,9 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
     const file = c.req.param("file");
     if (!file.endsWith(".ipxe"))
       return c.body(badRequestScript("expected /boot/<mac>.ipxe"), 404, SCRIPT_HEADERS);
-    // Parsed once for both the base URL and the query (an unparseable one is the 400 below).
-    const url = parseUrl(c.req.url);
-    const baseUrl = baseUrlOr400(c, url ?? c.req.url);
+    const baseUrl = baseUrlOr400(c);
     if (baseUrl instanceof Response) return baseUrl;
-    const request = parseBootIdentity(file, (url ?? new URL(c.req.url)).searchParams);
+    const request = parseBootIdentity(file, requestQuery(c.req.url));
     try {
       const clientIp = deps.clientAddress?.(c);
       const result = await scriptForRequest(scriptStore, {
@@ -95,12 +96,4 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
   });
 
   return app;
-}
-
-function parseUrl(url: string): URL | undefined {
-  try {
-    return new URL(url);
-  } catch {
-    return undefined;
-  }
 }
