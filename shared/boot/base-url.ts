@@ -52,8 +52,14 @@ const MAX_REMEMBERED_ORIGINS = 64;
  */
 export function baseUrlResolver(config: Config): (requestUrl: string) => string {
   const known = new Map<string, string | InvalidBaseUrlError>();
+  // The last good answer, checked first without a regexp or a hash (one name serves most sites).
+  let lastKey = "";
+  let lastAnswer = "";
   return (requestUrl) => {
     if (config.ipxe.public_url !== undefined) return config.ipxe.public_url;
+    if (lastKey !== "" && requestUrl.startsWith(lastKey) && endsHost(requestUrl, lastKey.length)) {
+      return lastAnswer;
+    }
     const key = ORIGIN.exec(requestUrl)?.[0];
     if (key === undefined) return baseUrlFromRequest(config, requestUrl);
     let answer = known.get(key);
@@ -68,6 +74,15 @@ export function baseUrlResolver(config: Config): (requestUrl: string) => string 
       known.set(key, answer);
     }
     if (answer instanceof InvalidBaseUrlError) throw new InvalidBaseUrlError(answer.message);
+    lastKey = key;
+    lastAnswer = answer;
     return answer;
   };
+}
+
+/** Whether the host part of `url` ends at `at`: the end, or `/`, `\\`, `?`, `#` there. */
+function endsHost(url: string, at: number): boolean {
+  if (at === url.length) return true;
+  const code = url.charCodeAt(at);
+  return code === 0x2f || code === 0x5c || code === 0x3f || code === 0x23;
 }

@@ -1,3 +1,4 @@
+import { isoTime } from "./iso-time.ts";
 import { redactText } from "./redact.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -34,7 +35,7 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const noBase = Object.keys(base).length === 0;
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
-    const time = new Date().toISOString();
+    const time = isoTime(Date.now());
     // No replacer (it costs a call per value of every line): errors are flattened up front.
     let line: string;
     if (noBase && fields !== undefined && appendable(fields)) {

@@ -32,7 +32,8 @@ const MAC =
  * to the canonical lower-case colon form. Returns undefined for anything else.
  */
 export function normalizeMac(input: string): string | undefined {
-  const m = MAC.exec(input.trim().toLowerCase());
+  // iPXE sends `${mac:hexhyp}`, already lower case: only other spellings pay for trim and case.
+  const m = MAC.exec(input) ?? MAC.exec(input.trim().toLowerCase());
   if (m === null) return undefined;
   return `${m[1]}:${m[3]}:${m[4]}:${m[5]}:${m[6]}:${m[7]}`;
 }

@@ -3,6 +3,7 @@ import { BootHistoryQueue } from "../../boot/history-queue.ts";
 import type { BootLogFields } from "../../boot/index.ts";
 import type { Config } from "../../config/index.ts";
 import type { Logger } from "../../log/index.ts";
+import { isoTime } from "../../log/index.ts";
 import { PROVISION_STATES, type ProvisionState } from "../../model/index.ts";
 import type { BootRecord } from "../../store/boot-record.ts";
 import type { BootStore } from "../../store/types.ts";
@@ -15,7 +16,7 @@ export function bootRecordOf(
 ): BootRecord | undefined {
   if (fields.node === undefined) return undefined; // unknown machines have no node to file it under
   const record: BootRecord = {
-    at: at.toISOString(),
+    at: isoTime(at.getTime()),
     node: fields.node,
     attempt: fields.attempt,
     outcome: fields.outcome,
