@@ -89,7 +89,9 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
           recordDiscoveryInBackground(c, deps, request, new Date(now()), clientIp);
         }
       }
-      return c.body(result.script, 200, SCRIPT_HEADERS);
+      // A Response made directly: c.body with two headers builds a Headers object per script,
+      // which the Node adapter then has to read back; plain headers pass straight through.
+      return new Response(result.script, { status: 200, headers: SCRIPT_HEADERS });
     } catch (error) {
       return scriptErrorResponse(c, error, unavailableScript, failedScript);
     }
