@@ -9,7 +9,8 @@ import {
 } from "../artifacts/signed-url.ts";
 import { ScriptToken, UnsafeScriptValueError } from "../ipxe/index.ts";
 import { type Image, imageSchema } from "../model/index.ts";
-import { artifactUrlFor, imageUrlToken } from "./image-parts.ts";
+import { artifactUrlFor, imageUrlToken, sharedSwiftUrl } from "./image-parts.ts";
+import type { SwiftUrlSettings } from "./settings.ts";
 
 const KEY = "image-parts-test-key-0123456789abcdef";
 const image = (id: string, object: string, extra: Partial<Image> = {}): Image =>
@@ -96,5 +97,38 @@ describe("imageUrlToken", () => {
       );
     }
     expect(() => imageUrlToken(img, "http://h/a b", "kernel URL")).toThrow(/kernel URL/);
+  });
+});
+
+describe("sharedSwiftUrl", () => {
+  const settings = (key: string): SwiftUrlSettings => ({
+    mode: "swift",
+    endpoint: "http://swift:8080",
+    accountPrefix: "/v1/AUTH_t/",
+    defaultContainer: "images",
+    key,
+    digest: "sha256",
+    lifetime: 300,
+    bindIp: false,
+  });
+
+  it("mints once per image, settings object and second; a failure is not kept", () => {
+    const img = image("k", "ipa/k");
+    const a = settings("one");
+    let minted = 0;
+    const mint = (url: string) => () => {
+      minted++;
+      return url;
+    };
+    expect(sharedSwiftUrl(img, a, 100, mint("u1"))).toBe("u1");
+    expect(sharedSwiftUrl(img, a, 100, mint("other"))).toBe("u1");
+    expect(minted).toBe(1);
+    expect(sharedSwiftUrl(img, a, 101, mint("u2"))).toBe("u2"); // the next second
+    expect(sharedSwiftUrl(img, settings("one"), 101, mint("u3"))).toBe("u3"); // a reloaded config
+    expect(sharedSwiftUrl(image("k", "ipa/k"), a, 101, mint("u4"))).toBe("u4"); // a re-read image
+    const failure = { ok: false as const, reason: "no container" };
+    const other = image("r", "ipa/r");
+    expect(sharedSwiftUrl(other, a, 100, () => failure)).toBe(failure);
+    expect(sharedSwiftUrl(other, a, 100, mint("u5"))).toBe("u5");
   });
 });

@@ -6,6 +6,7 @@ import {
 } from "../artifacts/signed-url.ts";
 import { ScriptToken } from "../ipxe/index.ts";
 import type { Image } from "../model/index.ts";
+import type { SwiftUrlSettings } from "./settings.ts";
 
 /**
  * Work on an image that every script booting it repeats identically, done once per image: the
@@ -56,6 +57,28 @@ export function artifactUrlFor(
   }
   const url = signArtifactPath(baseUrl, parts.path, expires, key);
   parts.last = { baseUrl, expires, key, url };
+  return url;
+}
+
+const swiftUrls = new WeakMap<
+  Image,
+  { settings: SwiftUrlSettings; expires: number; url: string }
+>();
+
+/**
+ * A Swift temp URL without an address range, minted by `mint` once per image, settings object
+ * (one per configuration) and expiry second. A failure (`mint` returning a reason) is not kept.
+ */
+export function sharedSwiftUrl<F>(
+  image: Image,
+  settings: SwiftUrlSettings,
+  expires: number,
+  mint: () => string | F,
+): string | F {
+  const last = swiftUrls.get(image);
+  if (last !== undefined && last.settings === settings && last.expires === expires) return last.url;
+  const url = mint();
+  if (typeof url === "string") swiftUrls.set(image, { settings, expires, url });
   return url;
 }
 

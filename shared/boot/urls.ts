@@ -1,6 +1,6 @@
 import type { Image } from "../model/index.ts";
 import { signTempUrlQuery, TempUrlError, toUrlPath } from "../tempurl/index.ts";
-import { artifactUrlFor } from "./image-parts.ts";
+import { artifactUrlFor, sharedSwiftUrl } from "./image-parts.ts";
 import type { ArtifactUrlSettings, BootSettings, SwiftUrlSettings } from "./settings.ts";
 
 /**
@@ -59,9 +59,17 @@ function mintSwift(
     key: s.key,
     digest: s.digest,
   };
-  const k = swiftUrl(kernel, s.defaultContainer, base, expires, ipRange);
+  // Without a client address in it, a temp URL is the same for every machine booting the image
+  // in this second: minted once (image-parts.ts). Bound to an address, it is the machine's own.
+  const url = (image: Image) =>
+    ipRange === undefined
+      ? sharedSwiftUrl(image, s, expires, () =>
+          swiftUrl(image, s.defaultContainer, base, expires, undefined),
+        )
+      : swiftUrl(image, s.defaultContainer, base, expires, ipRange);
+  const k = url(kernel);
   if (typeof k !== "string") return k;
-  const r = swiftUrl(ramdisk, s.defaultContainer, base, expires, ipRange);
+  const r = url(ramdisk);
   if (typeof r !== "string") return r;
   return { ok: true, kernel: k, ramdisk: r, expiresAt: expires };
 }
