@@ -81,8 +81,18 @@ export interface ArtifactUrlRequest {
 
 export function signArtifactUrl(req: ArtifactUrlRequest): string {
   const path = artifactPath(req.imageId, req.contentId, req.fileName);
-  const expires = String(req.expires);
-  return `${req.baseUrl}${path}?expires=${expires}&sig=${memoizedSignature(req.key, expires, path)}`;
+  return signArtifactPath(req.baseUrl, path, req.expires, req.key);
+}
+
+/** signArtifactUrl for a path already built by artifactPath (callers that keep it per image). */
+export function signArtifactPath(
+  baseUrl: string,
+  path: string,
+  expires: number,
+  key: string,
+): string {
+  const e = String(expires);
+  return `${baseUrl}${path}?expires=${e}&sig=${memoizedSignature(key, e, path)}`;
 }
 
 /**

@@ -1,7 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} here is iPXE syntax
+import assert from "node:assert/strict";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cacheConfig } from "../../test/support/boot/fixtures.ts";
-import { baseUrlFromRequest, InvalidBaseUrlError } from "./base-url.ts";
+import { baseUrlFromRequest, baseUrlResolver, InvalidBaseUrlError } from "./base-url.ts";
 
 const config = cacheConfig();
 
@@ -42,5 +44,72 @@ describe("baseUrlFromRequest", () => {
     }
     expect(error).toBeInstanceOf(InvalidBaseUrlError);
     expect((error as InvalidBaseUrlError).status).toBe(400);
+  });
+});
+
+describe("baseUrlResolver", () => {
+  const outcome = (f: () => string) => {
+    try {
+      return f();
+    } catch (error) {
+      if (!(error instanceof InvalidBaseUrlError)) throw error;
+      return `refused: ${error.message}`;
+    }
+  };
+
+  it("answers as baseUrlFromRequest for any sequence of request URLs (property)", () => {
+    const host = fc.constantFrom(
+      "h",
+      "H",
+      "h:80",
+      "h:8080",
+      "[::1]:1",
+      "a$b",
+      "a{b}",
+      "x.y",
+      "",
+      "u@h",
+      "h:99999",
+      "h\\x",
+      "é",
+      "/h",
+      "h\t",
+      "%41",
+      "h?",
+      "1.2.3.4:5",
+    );
+    const rest = fc.constantFrom("/boot/x.ipxe", "/", "", "?a=/b", "#/x", "/a//b", "\\p/q", "?x");
+    const scheme = fc.constantFrom(
+      "http://",
+      "https://",
+      "ftp://",
+      "http:",
+      "http:/",
+      "HTTP://",
+      " http://",
+    );
+    const url = fc.tuple(scheme, host, rest).map(([s, h, r]) => `${s}${h}${r}`);
+    fc.assert(
+      fc.property(fc.array(url, { maxLength: 20 }), (urls) => {
+        const resolve = baseUrlResolver(config);
+        for (const u of urls) {
+          assert.equal(
+            outcome(() => resolve(u)),
+            outcome(() => baseUrlFromRequest(config, u)),
+            u,
+          );
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("prefers ipxe.public_url and stays bounded under many hosts", () => {
+    const c = cacheConfig({ ipxe: { public_url: "http://boot.example:8080/" } });
+    expect(baseUrlResolver(c)("http://evil.example/boot.ipxe")).toBe("http://boot.example:8080");
+    const resolve = baseUrlResolver(config);
+    for (let i = 0; i < 500; i++) expect(resolve(`http://h${i}.lan/x`)).toBe(`http://h${i}.lan`);
+    expect(() => resolve("http://a$b/x")).toThrow(InvalidBaseUrlError);
+    expect(() => resolve("http://a$b/y")).toThrow(InvalidBaseUrlError);
   });
 });

@@ -109,7 +109,7 @@ export function parseBootIdentity(macSegment: string, query: QueryValues): BootI
 
 /** `52-54-00-ab-cd-ef`, the form `${mac:hexhyp}` prints and the boot path uses. */
 export function macHexhyp(mac: string): string {
-  return mac.replaceAll(":", "-");
+  return mac.replace(/:/g, "-"); // a little cheaper than replaceAll; runs twice per script
 }
 
 /** One line for logs and consoles: `mac 52:54:00:ab:cd:ef uuid (none) arch x86_64 platform efi`. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Image, imageSchema } from "../model/index.ts";
 import type { BootStore } from "../store/types.ts";
-import { IMAGE_CACHE_MAX_ENTRIES, withImageCache } from "./image-cache.ts";
+import { IMAGE_CACHE_MAX_ENTRIES, imagesIfFresh, withImageCache } from "./image-cache.ts";
 
 const image = (id: string, object = `ipa/${id}`): Image =>
   imageSchema.parse({ id, name: id, swift: { object } });
@@ -84,5 +84,32 @@ describe("withImageCache", () => {
   it("0 is no cache: the store itself", () => {
     const t = imageStore([]);
     expect(withImageCache(t.store, 0)).toBe(t.store);
+  });
+
+  it("answers imagesIfFresh at once exactly when getImages would answer from the cache", async () => {
+    const t = imageStore([image("k"), image("r")]);
+    let clock = 1_000_000;
+    const cached = withImageCache(t.store, 10, () => clock);
+    expect(imagesIfFresh(cached, ["k", "r"])).toBe(undefined); // nothing read yet
+    const reading = cached.getImages(["k", "r", "gone"]);
+    expect(imagesIfFresh(cached, ["k"])).toBe(undefined); // read still in flight
+    const read = await reading;
+    const fresh = imagesIfFresh(cached, ["k", "r", "gone"]);
+    expect(fresh).toEqual(read);
+    expect(fresh?.get("k")).toBe(read.get("k")); // the same objects, not copies
+    expect([...(fresh?.keys() ?? [])]).toEqual(["k", "r"]); // an absent image is cached as absent
+    expect(imagesIfFresh(cached, ["k", "other"])).toBe(undefined);
+    clock += 10_000;
+    expect(imagesIfFresh(cached, ["k"])).toBe(undefined); // too old: the next script reads again
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it("never answers imagesIfFresh from a failed read, nor without the cache", async () => {
+    const t = imageStore([image("k")]);
+    const cached = withImageCache(t.store, 10);
+    t.failNext(true);
+    await expect(cached.getImages(["k"])).rejects.toThrow("store down");
+    expect(imagesIfFresh(cached, ["k"])).toBe(undefined);
+    expect(imagesIfFresh(withImageCache(t.store, 0), ["k"])).toBe(undefined);
   });
 });

@@ -4,6 +4,7 @@ export * from "./identity.ts";
 export * from "./node-script.ts";
 export * from "./plan.ts";
 export * from "./render.ts";
+export * from "./request-query.ts";
 export * from "./script-for-request.ts";
 export * from "./settings.ts";
 export * from "./urls.ts";

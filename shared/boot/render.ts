@@ -1,5 +1,12 @@
-import { IpxeScript, type ScriptArg, ScriptToken } from "../ipxe/index.ts";
+import {
+  IpxeScript,
+  type ScriptArg,
+  type ScriptCommand,
+  ScriptFragment,
+  ScriptToken,
+} from "../ipxe/index.ts";
 import { type BootIdentity, macHexhyp } from "./identity.ts";
+import { imageUrlToken } from "./image-parts.ts";
 import { type BootPlan, nodeLabel } from "./plan.ts";
 import type { BootSettings } from "./settings.ts";
 
@@ -40,16 +47,20 @@ export function renderBootScript(
   ctx: RenderContext,
 ): string {
   const { settings, identity } = ctx;
-  const kernelUrl = ScriptToken.url(urls.kernel, `kernel URL (image ${plan.kernel.id})`);
-  const ramdiskUrl = ScriptToken.url(urls.ramdisk, `ramdisk URL (image ${plan.ramdisk.id})`);
+  const kernelUrl = imageUrlToken(plan.kernel, urls.kernel, `kernel URL (image ${plan.kernel.id})`);
+  const ramdiskUrl = imageUrlToken(
+    plan.ramdisk,
+    urls.ramdisk,
+    `ramdisk URL (image ${plan.ramdisk.id})`,
+  );
   const kernelArgs = checkedKernelArgs(plan.kernelArgs);
   // The retry count lives in the re-chain URL, so the server decides when retrying stops.
   // An `attempt` beyond the retries (a hand-made or stale URL) is the last attempt, not "7 of 4".
   const attempt = Math.min(identity.attempt, settings.retries);
   const canRetry = attempt < settings.retries;
   const chainUrl = canRetry ? retryChainUrl(ctx) : undefined;
-  const onFailure = ["goto", canRetry ? "retry" : "fail"] as const;
-  const timeout = settings.timeoutOptions;
+  const fixed = fixedParts(settings);
+  const onFailure = canRetry ? fixed.orRetry : fixed.orFail;
   const label = nodeLabel(plan.node);
   const attempts = settings.retries + 1;
 
@@ -58,33 +69,85 @@ export function renderBootScript(
       `swiftboot: ${PURPOSE_TEXT[plan.purpose]} boot of node ${label}: kernel ${plan.kernel.name}, ` +
         `ramdisk ${plan.ramdisk.name} (attempt ${attempt + 1} of ${attempts})`,
     )
-    .line(["imgfree"])
-    .line(
-      [
-        "kernel",
-        "--name",
-        KERNEL_NAME,
-        ...timeout,
-        kernelUrl,
-        `initrd=${RAMDISK_NAME}`,
-        ...kernelArgs,
-      ],
-      onFailure,
-    )
-    .line(["initrd", "--name", RAMDISK_NAME, ...timeout, ramdiskUrl], onFailure)
+    .append(fixed.imgfree)
+    .line(["kernel", ...fixed.kernelOptions, kernelUrl, fixed.initrdArg, ...kernelArgs], onFailure)
+    .line(["initrd", ...fixed.ramdiskOptions, ramdiskUrl], onFailure)
     .line(["boot"], onFailure);
   if (chainUrl !== undefined) {
     script
-      .label("retry")
-      .echo(
-        `swiftboot: download or boot failed, fetching fresh URLs in ${settings.retryDelay} s ` +
-          `(attempt ${attempt + 2} of ${attempts})`,
-      )
-      .line(["sleep", settings.retryDelay])
-      .line(["chain", "--autofree", "--replace", ...timeout, chainUrl], ["goto", "fail"]);
+      .append(fixed.retryHead(attempt))
+      .line(["chain", ...fixed.chainOptions, chainUrl], fixed.orFail);
   }
-  script.label("fail").echo(`swiftboot: could not boot node ${label}`);
-  return failWith(script, settings).toString();
+  return script
+    .append(fixed.failLabel)
+    .echo(`swiftboot: could not boot node ${label}`)
+    .append(fixed.failTail)
+    .toString();
+}
+
+/**
+ * The parts of a boot script that depend only on the settings, checked once per settings object
+ * (one per configuration) instead of once per script: the options' tokens, the fixed lines, the
+ * retry block's lines for each attempt, and the fail action.
+ */
+interface FixedParts {
+  kernelOptions: readonly ScriptToken[];
+  ramdiskOptions: readonly ScriptToken[];
+  chainOptions: readonly ScriptToken[];
+  initrdArg: ScriptToken;
+  orRetry: ScriptCommand;
+  orFail: ScriptCommand;
+  imgfree: ScriptFragment;
+  /** `:retry`, its message for the attempt that failed, and the `sleep`. */
+  retryHead(attempt: number): ScriptFragment;
+  failLabel: ScriptFragment;
+  failTail: ScriptFragment;
+}
+
+const fixedPartsBySettings = new WeakMap<BootSettings, FixedParts>();
+
+function fixedParts(settings: BootSettings): FixedParts {
+  let parts = fixedPartsBySettings.get(settings);
+  if (parts === undefined) {
+    parts = computeFixedParts(settings);
+    fixedPartsBySettings.set(settings, parts);
+  }
+  return parts;
+}
+
+function computeFixedParts(settings: BootSettings): FixedParts {
+  const token = (value: string) => ScriptToken.literal(value, "boot script option");
+  const timeout = settings.timeoutOptions.map(token);
+  const attempts = settings.retries + 1;
+  const retryHeads = new Map<number, ScriptFragment>();
+  return {
+    kernelOptions: [token("--name"), token(KERNEL_NAME), ...timeout],
+    ramdiskOptions: [token("--name"), token(RAMDISK_NAME), ...timeout],
+    chainOptions: [token("--autofree"), token("--replace"), ...timeout],
+    initrdArg: token(`initrd=${RAMDISK_NAME}`),
+    orRetry: ["goto", token("retry")],
+    orFail: ["goto", token("fail")],
+    imgfree: ScriptFragment.of((s) => s.line(["imgfree"])),
+    retryHead(attempt) {
+      let head = retryHeads.get(attempt);
+      if (head === undefined) {
+        head = ScriptFragment.of((s) =>
+          s
+            .label("retry")
+            .echo(
+              `swiftboot: download or boot failed, fetching fresh URLs in ${settings.retryDelay} s ` +
+                `(attempt ${attempt + 2} of ${attempts})`,
+            )
+            .line(["sleep", settings.retryDelay]),
+        );
+        // Attempts are bounded by settings.retries (the caller clamps them).
+        retryHeads.set(attempt, head);
+      }
+      return head;
+    },
+    failLabel: ScriptFragment.of((s) => s.label("fail")),
+    failTail: ScriptFragment.of((s) => failWith(s, settings)),
+  };
 }
 
 /** Scripts that boot nothing; never throws, whatever the plan's text holds. */

@@ -3,6 +3,7 @@ import { discoveryImageIds } from "../discovery/script.ts";
 import { imageIdsOf } from "../model/index.ts";
 import type { BootStore } from "../store/types.ts";
 import type { BootIdentity } from "./identity.ts";
+import { imagesIfFresh } from "./image-cache.ts";
 import { buildNodeScript, type NodeScriptResult } from "./node-script.ts";
 
 export interface ScriptRequest {
@@ -37,6 +38,17 @@ export async function scriptForRequest(
       : input.config.ipxe.unknown_action === "discover"
         ? discoveryImageIds(input.config)
         : [];
-  const images = imageIds.length === 0 ? new Map() : await store.getImages(imageIds);
-  return buildNodeScript({ ...input, node, images });
+  const images =
+    imageIds.length === 0
+      ? new Map()
+      : (imagesIfFresh(store, imageIds) ?? (await store.getImages(imageIds)));
+  return buildNodeScript({
+    node,
+    images,
+    request: input.request,
+    config: input.config,
+    now: input.now,
+    baseUrl: input.baseUrl,
+    clientIp: input.clientIp,
+  });
 }

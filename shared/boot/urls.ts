@@ -1,6 +1,6 @@
-import { artifactContentId, artifactFileName, signArtifactUrl } from "../artifacts/signed-url.ts";
 import type { Image } from "../model/index.ts";
 import { signTempUrlQuery, TempUrlError, toUrlPath } from "../tempurl/index.ts";
+import { artifactUrlFor, sharedSwiftUrl } from "./image-parts.ts";
 import type { ArtifactUrlSettings, BootSettings, SwiftUrlSettings } from "./settings.ts";
 
 /**
@@ -59,9 +59,17 @@ function mintSwift(
     key: s.key,
     digest: s.digest,
   };
-  const k = swiftUrl(kernel, s.defaultContainer, base, expires, ipRange);
+  // Without a client address in it, a temp URL is the same for every machine booting the image
+  // in this second: minted once (image-parts.ts). Bound to an address, it is the machine's own.
+  const url = (image: Image) =>
+    ipRange === undefined
+      ? sharedSwiftUrl(image, s, expires, () =>
+          swiftUrl(image, s.defaultContainer, base, expires, undefined),
+        )
+      : swiftUrl(image, s.defaultContainer, base, expires, ipRange);
+  const k = url(kernel);
   if (typeof k !== "string") return k;
-  const r = swiftUrl(ramdisk, s.defaultContainer, base, expires, ipRange);
+  const r = url(ramdisk);
   if (typeof r !== "string") return r;
   return { ok: true, kernel: k, ramdisk: r, expiresAt: expires };
 }
@@ -124,15 +132,12 @@ function mintArtifacts(
   expires: number,
   baseUrl: string,
 ): MintedUrls {
-  if (a.key === undefined) return { ok: false, reason: "artifacts.signing_key must be set" };
-  const url = (image: Image) =>
-    signArtifactUrl({
-      baseUrl,
-      imageId: image.id,
-      contentId: artifactContentId(image, a.defaultContainer),
-      fileName: artifactFileName(image),
-      expires,
-      key: a.key as string,
-    });
-  return { ok: true, kernel: url(kernel), ramdisk: url(ramdisk), expiresAt: expires };
+  const key = a.key;
+  if (key === undefined) return { ok: false, reason: "artifacts.signing_key must be set" };
+  return {
+    ok: true,
+    kernel: artifactUrlFor(kernel, a.defaultContainer, baseUrl, expires, key),
+    ramdisk: artifactUrlFor(ramdisk, a.defaultContainer, baseUrl, expires, key),
+    expiresAt: expires,
+  };
 }

@@ -78,4 +78,19 @@ describe("echoWords", () => {
       { numRuns: 2000 },
     );
   });
+
+  it("takes the fast path for plain ASCII messages only when the general one agrees (property)", () => {
+    const unit = fc.oneof(
+      fc.constantFrom(" ", " ", "-", "$", "{", "#", "\\", "|", "&", ";", "'", "\t", "é"),
+      fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 60 }), (text) => {
+        assert.equal(echoArgs(text), echoWords(text).join(" "), JSON.stringify(text));
+      }),
+      { numRuns: 5000 },
+    );
+    const long = "x".repeat(MAX_ECHO_CHARS + 1);
+    expect(echoArgs(long)).toBe(echoWords(long).join(" "));
+  });
 });

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are iPXE script text, where ${...} is iPXE's own syntax
 import { describe, expect, it } from "vitest";
-import { IpxeScript, ScriptToken, UnsafeScriptValueError } from "./script.ts";
+import { IpxeScript, ScriptFragment, ScriptToken, UnsafeScriptValueError } from "./script.ts";
 
 describe("IpxeScript", () => {
   it("starts with #!ipxe at byte 0 and writes one command per line", () => {
@@ -91,5 +91,15 @@ describe("ScriptToken", () => {
     expect(() => ScriptToken.join(["#", ScriptToken.expansion("uuid")])).toThrow(
       UnsafeScriptValueError,
     );
+  });
+});
+
+describe("ScriptFragment", () => {
+  it("appends exactly the lines its builder wrote, checked when built", () => {
+    const fragment = ScriptFragment.of((s) => s.label("fail").echo("a ${b}").line(["exit"]));
+    const direct = new IpxeScript().line(["imgfree"]).label("fail").echo("a ${b}").line(["exit"]);
+    expect(new IpxeScript().line(["imgfree"]).append(fragment).toString()).toBe(direct.toString());
+    expect(fragment.text).toBe(":fail\necho a $(b}\nexit\n");
+    expect(() => ScriptFragment.of((s) => s.line(["echo", "a b"]))).toThrow(UnsafeScriptValueError);
   });
 });

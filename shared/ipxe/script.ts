@@ -99,9 +99,25 @@ export type ScriptCommand = readonly [IpxeCommand, ...ScriptArg[]];
 
 const LABEL = /^[A-Za-z0-9_-]{1,64}$/;
 
+// iPXE only runs a file as a script if `#!ipxe` is at byte 0, followed by whitespace.
+const HEADER = "#!ipxe\n";
+
+/**
+ * Lines built (and so checked) once through an IpxeScript, to be appended as they are to every
+ * script that repeats them: a generator's fixed lines cost nothing per script.
+ */
+export class ScriptFragment {
+  private constructor(readonly text: string) {}
+
+  static of(build: (script: IpxeScript) => unknown): ScriptFragment {
+    const script = new IpxeScript();
+    build(script);
+    return new ScriptFragment(script.toString().slice(HEADER.length));
+  }
+}
+
 export class IpxeScript {
-  // iPXE only runs a file as a script if `#!ipxe` is at byte 0, followed by whitespace.
-  #text = "#!ipxe\n";
+  #text = HEADER;
 
   /** One line: `command args...`, optionally followed by `|| fallback...`. */
   line(command: ScriptCommand, orElse?: ScriptCommand): this {
@@ -122,6 +138,12 @@ export class IpxeScript {
   echo(text: string): this {
     const args = echoArgs(text);
     this.#text += args === "" ? "echo\n" : `echo ${args}\n`;
+    return this;
+  }
+
+  /** Lines made by ScriptFragment.of, already checked. */
+  append(fragment: ScriptFragment): this {
+    this.#text += fragment.text;
     return this;
   }
 

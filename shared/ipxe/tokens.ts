@@ -16,8 +16,28 @@ export type TokenProblem =
 
 const OPERATORS = new Set(["||", "&&", ";"]);
 
-/** Why `token` cannot be placed in a script as a single literal token, or undefined if it can. */
+/** Printable ASCII without spaces, at least one character. */
+const PRINTABLE = /^[!-~]+$/;
+
+/**
+ * Why `token` cannot be placed in a script as a single literal token, or undefined if it can.
+ * Every argument of every script passes here, so a safe token is recognised by one compiled
+ * regexp and a few character tests; only an unsafe one is looked at closely to name the problem.
+ */
 export function tokenProblem(token: string): TokenProblem | undefined {
+  if (
+    PRINTABLE.test(token) &&
+    (token.length > 2 || !OPERATORS.has(token)) &&
+    token.charCodeAt(0) !== 0x23 && // `#`
+    token.charCodeAt(token.length - 1) !== 0x5c && // `\`
+    !token.includes("${")
+  ) {
+    return undefined;
+  }
+  return problemOf(token);
+}
+
+function problemOf(token: string): TokenProblem | undefined {
   if (token.length === 0) return "empty";
   for (let i = 0; i < token.length; i++) {
     const code = token.charCodeAt(i);

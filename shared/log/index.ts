@@ -1,2 +1,3 @@
+export * from "./iso-time.ts";
 export * from "./logger.ts";
 export * from "./redact.ts";

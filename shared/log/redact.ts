@@ -9,10 +9,17 @@ const SIGNATURE_PARAMS =
 const CALLBACK_SIGNATURE = /(\/v1\/callbacks\/[^"\s\\?#]*\/)[0-9a-f]{64}/gi;
 
 /** Replaces every secret and every URL signature in `text`. */
+/**
+ * What every match of the two patterns above contains (`sig=`, `X-Amz-`, `/v1/callbacks/`, in
+ * any case): a line without any of them, such as a boot script's request line, skips both
+ * replacements on one scan.
+ */
+const MAY_HOLD_SIGNATURE = /sig=|x-amz-|\/v1\/callbacks\//i;
+
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text
-    .replace(SIGNATURE_PARAMS, "$1[redacted]")
-    .replace(CALLBACK_SIGNATURE, "$1[redacted]");
+  let out = MAY_HOLD_SIGNATURE.test(text)
+    ? text.replace(SIGNATURE_PARAMS, "$1[redacted]").replace(CALLBACK_SIGNATURE, "$1[redacted]")
+    : text;
   for (const secret of secrets) {
     if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join("[redacted]");
   }

@@ -23,23 +23,19 @@ export const nameSchema = z.string().check(
   z.regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters or newlines"),
 );
 
-const MAC_HEX = /^[0-9a-f]{12}$/;
+/** Six hex pairs, separated all by `:`, all by `-`, or not at all. */
+const MAC =
+  /^([0-9a-f]{2})([:-]?)([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})$/;
 
 /**
  * Normalises a MAC address written as `52:54:00:AB:CD:EF`, `52-54-00-ab-cd-ef` or `525400abcdef`
  * to the canonical lower-case colon form. Returns undefined for anything else.
  */
 export function normalizeMac(input: string): string | undefined {
-  const trimmed = input.trim().toLowerCase();
-  let hex: string;
-  if (/^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/.test(trimmed)) {
-    hex = trimmed.replace(/[:-]/g, "");
-  } else if (MAC_HEX.test(trimmed)) {
-    hex = trimmed;
-  } else {
-    return undefined;
-  }
-  return hex.match(/../g)?.join(":");
+  // iPXE sends `${mac:hexhyp}`, already lower case: only other spellings pay for trim and case.
+  const m = MAC.exec(input) ?? MAC.exec(input.trim().toLowerCase());
+  if (m === null) return undefined;
+  return `${m[1]}:${m[3]}:${m[4]}:${m[5]}:${m[6]}:${m[7]}`;
 }
 
 /** A string stored in its canonical form (`normalize`), refused with `message` when it has none. */

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { Logger } from "../../log/index.ts";
+import type { LogFields, Logger } from "../../log/index.ts";
 import type { AppEnv } from "../types.ts";
 
 /**
@@ -9,17 +9,28 @@ import type { AppEnv } from "../types.ts";
 export function requestLog(logger: Logger, now: () => number): MiddlewareHandler<AppEnv> {
   return async function requestLogMiddleware(c, next) {
     const started = now();
-    c.set("logFields", {});
-    await next();
-    const status = c.res.status;
-    const fields = {
+    // The line's own fields come first; status and latency are filled in after the route ran
+    // unless it set them itself (a route's field wins, as it always has). One object, no copies.
+    const fields: LogFields = {
       method: c.req.method,
       path: c.req.path,
-      status,
-      latency_ms: now() - started,
-      ...c.get("logFields"),
+      status: undefined,
+      latency_ms: undefined,
     };
-    if (status >= 500) logger.error("request", fields);
-    else logger.info("request", fields);
+    c.set("logFields", fields);
+    await next();
+    const status = c.res.status;
+    const latency = now() - started;
+    let line = fields;
+    const set = c.get("logFields");
+    if (set === fields) {
+      fields.status ??= status;
+      fields.latency_ms ??= latency;
+    } else {
+      // A route that replaced the object: its fields after the line's own, as a copy.
+      line = { method: c.req.method, path: c.req.path, status, latency_ms: latency, ...set };
+    }
+    if (status >= 500) logger.error("request", line);
+    else logger.info("request", line);
   };
 }

@@ -1,11 +1,12 @@
 import { type Context, Hono } from "hono";
 import { withImageCache } from "../../boot/image-cache.ts";
 import {
-  baseUrlFromRequest,
+  baseUrlResolver,
   bootSettings,
   buildFirstStageScript,
   InvalidBaseUrlError,
   parseBootIdentity,
+  requestQuery,
   scriptForRequest,
 } from "../../boot/index.ts";
 import { IpxeScript } from "../../ipxe/index.ts";
@@ -44,10 +45,12 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
 
   const app = new Hono<AppEnv>();
 
+  const baseUrlOf = baseUrlResolver(config);
+
   /** The base URL scripts point back at, or a 400 script if the Host header is unusable. */
   const baseUrlOr400 = (c: Context<AppEnv>): string | Response => {
     try {
-      return baseUrlFromRequest(config, c.req.url);
+      return baseUrlOf(c.req.url);
     } catch (error) {
       if (!(error instanceof InvalidBaseUrlError)) throw error;
       return c.body(badRequestScript(error.message), 400, SCRIPT_HEADERS);
@@ -67,7 +70,7 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
       return c.body(badRequestScript("expected /boot/<mac>.ipxe"), 404, SCRIPT_HEADERS);
     const baseUrl = baseUrlOr400(c);
     if (baseUrl instanceof Response) return baseUrl;
-    const request = parseBootIdentity(file, new URL(c.req.url).searchParams);
+    const request = parseBootIdentity(file, requestQuery(c.req.url));
     try {
       const clientIp = deps.clientAddress?.(c);
       const result = await scriptForRequest(scriptStore, {
@@ -75,13 +78,10 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
         config,
         now: Math.floor(now() / 1000),
         baseUrl,
-        ...(clientIp === undefined ? {} : { clientIp }),
+        clientIp,
       });
-      Object.assign(
-        c.get("logFields"),
-        result.logFields,
-        clientIp === undefined ? {} : { client: clientIp },
-      );
+      const fields = Object.assign(c.get("logFields"), result.logFields);
+      if (clientIp !== undefined) fields.client = clientIp;
       // HEAD (a monitor, curl -I) boots nothing: it is not in the node's boot history.
       if (c.req.method !== "HEAD") {
         recordBoot(c, result.logFields, new Date(now()), clientIp);
@@ -89,7 +89,9 @@ export function bootRoutes(deps: Required<Pick<AppDeps, "config" | "store" | "no
           recordDiscoveryInBackground(c, deps, request, new Date(now()), clientIp);
         }
       }
-      return c.body(result.script, 200, SCRIPT_HEADERS);
+      // A Response made directly: c.body with two headers builds a Headers object per script,
+      // which the Node adapter then has to read back; plain headers pass straight through.
+      return new Response(result.script, { status: 200, headers: SCRIPT_HEADERS });
     } catch (error) {
       return scriptErrorResponse(c, error, unavailableScript, failedScript);
     }

@@ -3,6 +3,7 @@ import { BootHistoryQueue } from "../../boot/history-queue.ts";
 import type { BootLogFields } from "../../boot/index.ts";
 import type { Config } from "../../config/index.ts";
 import type { Logger } from "../../log/index.ts";
+import { isoTime } from "../../log/index.ts";
 import { PROVISION_STATES, type ProvisionState } from "../../model/index.ts";
 import type { BootRecord } from "../../store/boot-record.ts";
 import type { BootStore } from "../../store/types.ts";
@@ -14,31 +15,31 @@ export function bootRecordOf(
   client: string | undefined,
 ): BootRecord | undefined {
   if (fields.node === undefined) return undefined; // unknown machines have no node to file it under
-  const state = (PROVISION_STATES as readonly string[]).includes(fields.state ?? "")
-    ? (fields.state as ProvisionState)
-    : undefined;
-  const optional = {
-    client: client?.slice(0, 100),
-    mac: fields.mac,
-    uuid: fields.uuid,
-    arch: fields.arch,
-    platform: fields.platform,
-    state,
-    purpose: fields.purpose,
-    kernel: fields.kernel,
-    ramdisk: fields.ramdisk,
-    expires_at: fields.expires_at,
-    reason: fields.reason?.slice(0, 1000),
-  };
-  return {
-    at: at.toISOString(),
+  const record: BootRecord = {
+    at: isoTime(at.getTime()),
     node: fields.node,
     attempt: fields.attempt,
     outcome: fields.outcome,
     url_mode: fields.url_mode,
-    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
+  // Set one by one (no spreads or filtered copies: this runs for every script), in this order.
+  if (client !== undefined) record.client = client.slice(0, 100);
+  if (fields.mac !== undefined) record.mac = fields.mac;
+  if (fields.uuid !== undefined) record.uuid = fields.uuid;
+  if (fields.arch !== undefined) record.arch = fields.arch;
+  if (fields.platform !== undefined) record.platform = fields.platform;
+  if (fields.state !== undefined && STATES.has(fields.state)) {
+    record.state = fields.state as ProvisionState;
+  }
+  if (fields.purpose !== undefined) record.purpose = fields.purpose;
+  if (fields.kernel !== undefined) record.kernel = fields.kernel;
+  if (fields.ramdisk !== undefined) record.ramdisk = fields.ramdisk;
+  if (fields.expires_at !== undefined) record.expires_at = fields.expires_at;
+  if (fields.reason !== undefined) record.reason = fields.reason.slice(0, 1000);
+  return record;
 }
+
+const STATES: ReadonlySet<string> = new Set(PROVISION_STATES);
 
 /** Node: how long a boot record waits for others before its batch is written. */
 export const NODE_HISTORY_DELAY_MS = 50;
