@@ -373,7 +373,10 @@ async function memoryServer(port: number, machines: number): Promise<void> {
   );
   const store = new FrozenBootStore(nodes, images);
   const config = parseConfig({ env: { SWIFTBOOT_ARTIFACTS_SIGNING_KEY: SIGNING_KEY } });
-  const app = createApp({ config, store, logger: createJsonLogger({ level: "info" }) });
+  const { stdoutLineWriter } = await import("../functions/node/stdout-lines.ts");
+  // Logged as npm start logs (functions/local/server.ts).
+  const logger = createJsonLogger({ level: "info", write: stdoutLineWriter() });
+  const app = createApp({ config, store, logger });
   serve({ fetch: app.fetch, hostname: "127.0.0.1", port });
   process.once("SIGTERM", () => process.exit(0));
 }

@@ -12,6 +12,7 @@ import { NODE_HISTORY_DELAY_MS } from "../../shared/http/routes/record-boot.ts";
 import { DEMO_NODE_MAC, demoDocument, importRecords } from "../../shared/import/index.ts";
 import { createJsonLogger, type Logger } from "../../shared/log/index.ts";
 import type { AdminStore } from "../../shared/store/index.ts";
+import { stdoutLineWriter } from "../node/stdout-lines.ts";
 import { loadLocalConfig } from "./config.ts";
 import { demoArtifactResponse, withDemoOrigins } from "./demo-artifacts.ts";
 import { removeFillLeftovers } from "./fill-leftovers.ts";
@@ -56,7 +57,8 @@ export async function main(): Promise<void> {
     throw error;
   }
   let secrets = secretsOf(config);
-  const logger = createJsonLogger({ level: config.log.level, secrets });
+  const write = stdoutLineWriter();
+  const logger = createJsonLogger({ level: config.log.level, secrets, write });
   startConfigWarnings(config, logger);
   const local = await openLocalStore(config, { share: true });
   if (local.origin === "started") await loadDemoOnce(config, local.store, logger);
@@ -105,7 +107,7 @@ export async function main(): Promise<void> {
     const applied = withBoundOptions(running.config, next);
     // Every secret this process has held stays scrubbed from its logs.
     secrets = [...new Set([...secrets, ...secretsOf(applied)])];
-    const appLogger = createJsonLogger({ level: applied.log.level, secrets });
+    const appLogger = createJsonLogger({ level: applied.log.level, secrets, write });
     running = { config: applied, app: appFor(applied, appLogger) };
     appLogger.info(
       "configuration reloaded",
