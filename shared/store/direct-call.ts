@@ -7,6 +7,7 @@ import type {
   HttpResponse,
   RequestHandler,
 } from "@smithy/types";
+import { awsErrorShape, isAwsNetworkError } from "../aws/errors.ts";
 import { toStoreError } from "./aws-errors.ts";
 import { retryBudget } from "./client.ts";
 
@@ -120,9 +121,13 @@ export function createDirectCall(
     const signed = await signer.sign(unsigned, {
       signingDate: new Date(Date.now() + config.systemClockOffset),
     });
-    const { response } = await handler.handle(signed, { abortSignal: signal });
-    const text = decoder.decode(await config.streamCollector(response.body));
-    return { response, text };
+    try {
+      const { response } = await handler.handle(signed, { abortSignal: signal });
+      const text = decoder.decode(await config.streamCollector(response.body));
+      return { response, text };
+    } catch (error) {
+      throw asTransportFailure(error);
+    }
   };
 
   return async (operation, input, describe, signal) => {
@@ -228,6 +233,19 @@ function retryable(answer: DynamoDbErrorAnswer): boolean {
 /** No HTTP answer at all (refused, reset, timed out): worth one more try within the budget. */
 function transportFailure(error: unknown): boolean {
   return !(error instanceof DynamoDbErrorAnswer) && error instanceof Error;
+}
+
+/**
+ * A failure of the HTTP exchange itself (refused, reset, cut mid-answer, timed out) named as the
+ * SDK names transport failures, whatever the request handler called it (a stream's
+ * ERR_STREAM_PREMATURE_CLOSE, fetch's TypeError): the store is unreachable, not the code broken.
+ */
+function asTransportFailure(error: unknown): unknown {
+  if (isAwsNetworkError(awsErrorShape(error))) return error;
+  const e = awsErrorShape(error);
+  const failure = new Error(e.message ?? String(error), { cause: error });
+  failure.name = "NetworkingError";
+  return Object.assign(failure, { code: e.code ?? e.name ?? "NetworkingError" });
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -257,6 +257,26 @@ describe("direct GetItem", () => {
     expect(Math.abs(signedAt - serverTime.getTime())).toBeLessThan(10_000);
   });
 
+  it("an answer cut off mid-body is StoreUnavailableError (unreachable), retried once", async () => {
+    let requests = 0;
+    const cutting = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.0", "content-length": "500" });
+      res.write('{"Item":{"nodeId":');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => cutting.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => {
+      cutting.closeAllConnections();
+      cutting.close();
+    });
+    const endpoint = `http://127.0.0.1:${(cutting.address() as AddressInfo).port}`;
+    const error = await getter(endpoint)(MAC_KEY, read()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(String((error as Error).message)).toMatch(/DynamoDB could not be reached/);
+    expect(requests).toBe(2);
+  });
+
   it("stops at its signal: a silent store fails within the budget", async () => {
     const silent = createServer(() => {}); // accepts, never answers
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
