@@ -35,7 +35,42 @@ function logAfterReaderLeaves(): Promise<{ code: number | null; stderr: string }
   });
 }
 
+/** A child that logs `count` lines and exits in the same turn of its event loop. */
+function logAndExit(count: number): Promise<{ code: number | null; stdout: string }> {
+  const script = `
+    const { stdoutLineWriter } = await import(${JSON.stringify(MODULE)});
+    const write = stdoutLineWriter();
+    for (let i = 0; i < ${count}; i++) write(JSON.stringify({ i, msg: "request" }));
+    process.exit(0);
+  `;
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.once("close", (code) => resolve({ code, stdout }));
+  });
+}
+
 describe("stdoutLineWriter", () => {
+  it("loses no line held at exit: every line, whole and in order", async () => {
+    const { code, stdout } = await logAndExit(5_000);
+    expect(code).toBe(0);
+    const lines = stdout.split("\n");
+    expect(lines.pop()).toBe("");
+    expect(lines).toHaveLength(5_000);
+    expect(lines.map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(
+      Array.from({ length: 5_000 }, (_, i) => i),
+    );
+  });
+
   it("survives a reader that goes away (EPIPE), as console.log does", async () => {
     const { code, stderr } = await logAfterReaderLeaves();
     expect(stderr).toContain("still alive");
