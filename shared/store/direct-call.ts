@@ -10,6 +10,7 @@ import type {
 import { awsErrorShape, isAwsNetworkError } from "../aws/errors.ts";
 import { toStoreError } from "./aws-errors.ts";
 import { retryBudget } from "./client.ts";
+import { RetryQuota } from "./retry-quota.ts";
 
 /**
  * DynamoDB's JSON protocol, signed by the SDK's own SigV4 signer with the client's credentials,
@@ -26,7 +27,7 @@ import { retryBudget } from "./client.ts";
  * the store goes through dynamodb-toolbox and the SDK.
  *
  * Same contract as the SDK path: retries as `retryBudget` allows (a network failure, a 5xx or a
- * throttle), clock skew corrected from the service's Date header as the SDK does, and failures
+ * throttle) while the SDK's standard retry quota lasts (retry-quota.ts), clock skew corrected from the service's Date header as the SDK does, and failures
  * mapped by `toStoreError` (StoreUnavailableError when the store cannot answer).
  */
 
@@ -92,6 +93,7 @@ export function createDirectCall(
     uriEscapePath: true,
   });
   const { maxAttempts } = retryBudget(timeoutMs);
+  const quota = new RetryQuota();
   let endpoint: Promise<Endpoint> | undefined;
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
@@ -133,22 +135,38 @@ export function createDirectCall(
   return async (operation, input, describe, signal) => {
     const body = encoder.encode(JSON.stringify(input));
     let skewCorrected = false;
+    let retryCost: number | undefined;
     for (let tries = 1; ; tries++) {
+      let failure: unknown;
+      let outcome: { response: HttpResponse; text: string } | undefined;
       try {
-        const { response, text } = await attempt(operation, body, signal);
-        if (response.statusCode === 200) return answerOf(text, response.statusCode);
+        outcome = await attempt(operation, body, signal);
+      } catch (error) {
+        failure = error;
+      }
+      if (outcome !== undefined) {
+        const { response, text } = outcome;
+        if (response.statusCode === 200) {
+          quota.succeeded(retryCost);
+          try {
+            return answerOf(text, response.statusCode);
+          } catch (error) {
+            throw toStoreError(error, describe, timeoutMs);
+          }
+        }
         const answer = errorAnswer(text, response.statusCode);
         if (!skewCorrected && CLOCK_SKEW_NAMES.has(answer.name) && correctSkew(response)) {
           skewCorrected = true;
           tries--; // as the SDK: a skew retry does not use up the retry budget
           continue;
         }
-        if (tries >= maxAttempts || !retryable(answer)) throw answer;
-      } catch (error) {
-        if (signal.aborted || tries >= maxAttempts || !transportFailure(error)) {
-          throw toStoreError(signal.aborted ? abortError(signal) : error, describe, timeoutMs);
-        }
+        if (!retryable(answer)) throw toStoreError(answer, describe, timeoutMs);
+        failure = answer;
+      } else if (signal.aborted || !transportFailure(failure)) {
+        throw toStoreError(signal.aborted ? abortError(signal) : failure, describe, timeoutMs);
       }
+      retryCost = tries < maxAttempts ? quota.take(isTimeout(failure)) : undefined;
+      if (retryCost === undefined) throw toStoreError(failure, describe, timeoutMs);
       // The SDK's standard back-off before a second attempt: up to 100 ms, jittered.
       await delay(Math.random() * 100, signal);
     }
@@ -246,6 +264,11 @@ function asTransportFailure(error: unknown): unknown {
   const failure = new Error(e.message ?? String(error), { cause: error });
   failure.name = "NetworkingError";
   return Object.assign(failure, { code: e.code ?? e.name ?? "NetworkingError" });
+}
+
+function isTimeout(failure: unknown): boolean {
+  const e = awsErrorShape(failure);
+  return e.name === "TimeoutError" || e.name === "AbortError" || e.code === "ETIMEDOUT";
 }
 
 function abortError(signal: AbortSignal): Error {
