@@ -162,13 +162,14 @@ export function createDirectCall(
         }
         if (!retryable(answer)) throw toStoreError(answer, describe, timeoutMs);
         failure = answer;
-      } else if (signal.aborted || !transportFailure(failure)) {
+      } else if (signal.aborted || !transportFailure(failure) || nobodyThere(failure)) {
         throw toStoreError(signal.aborted ? abortError(signal) : failure, describe, timeoutMs);
       }
       retryCost = tries < maxAttempts ? quota.take(isTimeout(failure)) : undefined;
       if (retryCost === undefined) throw toStoreError(failure, describe, timeoutMs);
-      // The SDK's standard back-off before a second attempt: up to 100 ms, jittered.
-      await delay(Math.random() * 100, signal);
+      // A kept-alive connection the store closed is replaced at once; otherwise the SDK's
+      // standard back-off before a second attempt: up to 100 ms, jittered.
+      if (!staleConnection(failure)) await delay(Math.random() * 100, signal);
     }
   };
 
@@ -264,6 +265,24 @@ function asTransportFailure(error: unknown): unknown {
   const failure = new Error(e.message ?? String(error), { cause: error });
   failure.name = "NetworkingError";
   return Object.assign(failure, { code: e.code ?? e.name ?? "NetworkingError" });
+}
+
+/** Nothing listens, or no such host: a retry within milliseconds finds the same; 503 at once. */
+const NOBODY_THERE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+function nobodyThere(failure: unknown): boolean {
+  const code = awsErrorShape(failure).code;
+  return code !== undefined && NOBODY_THERE.has(code);
+}
+
+function staleConnection(failure: unknown): boolean {
+  const code = awsErrorShape(failure).code;
+  return code === "ECONNRESET" || code === "EPIPE";
 }
 
 function isTimeout(failure: unknown): boolean {
