@@ -1,8 +1,11 @@
 import { type AwsErrorShape, isAwsNetworkError } from "../aws/errors.ts";
 import { StoreError, StoreUnavailableError } from "./errors.ts";
 
-/** Service answers that mean "try again later", as opposed to "this request is wrong". */
-const UNAVAILABLE_NAMES = new Set([
+/**
+ * Service answers that mean "try again later", as opposed to "this request is wrong": a 503 for
+ * the boot path, and a retry within the budget for the store's direct calls (direct-call.ts).
+ */
+export const UNAVAILABLE_NAMES: ReadonlySet<string> = new Set([
   "ProvisionedThroughputExceededException",
   "RequestLimitExceeded",
   "ThrottlingException",

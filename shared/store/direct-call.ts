@@ -8,7 +8,7 @@ import type {
   RequestHandler,
 } from "@smithy/types";
 import { awsErrorShape, isAwsNetworkError } from "../aws/errors.ts";
-import { toStoreError } from "./aws-errors.ts";
+import { toStoreError, UNAVAILABLE_NAMES } from "./aws-errors.ts";
 import { retryBudget } from "./client.ts";
 import { RetryQuota } from "./retry-quota.ts";
 
@@ -46,15 +46,6 @@ export type DirectCall = (
 ) => Promise<Readonly<Record<string, unknown>>>;
 
 const CONTENT_TYPE = "application/x-amz-json-1.0";
-/** Error names DynamoDB answers that mean "try again" (as the SDK's standard retry strategy). */
-const RETRYABLE_NAMES = new Set([
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-  "ThrottlingException",
-  "Throttling",
-  "InternalServerError",
-  "ServiceUnavailable",
-]);
 /** Answers that mean "your clock is off": the SDK retries once with the server's time. */
 const CLOCK_SKEW_NAMES = new Set([
   "InvalidSignatureException",
@@ -246,7 +237,7 @@ function errorAnswer(text: string, status: number): DynamoDbErrorAnswer {
 }
 
 function retryable(answer: DynamoDbErrorAnswer): boolean {
-  return answer.$metadata.httpStatusCode >= 500 || RETRYABLE_NAMES.has(answer.name);
+  return answer.$metadata.httpStatusCode >= 500 || UNAVAILABLE_NAMES.has(answer.name);
 }
 
 /** No HTTP answer at all (refused, reset, timed out): worth one more try within the budget. */
