@@ -166,7 +166,11 @@ describe(`boot routes under hostile requests, over a real socket (${SOCKET_RUNS}
     const scripts = [...counts]
       .filter(([k]) => k.startsWith("script"))
       .reduce((n, [, v]) => n + v, 0);
-    expect(scripts).toBeGreaterThan(SOCKET_RUNS * 0.3);
+    // A floor on coverage, not a proportion to hit: the generator must keep reaching the script
+    // paths (86-110 of 300 runs were scripts over ten runs; 0.3 × 300 sat inside that spread and
+    // failed one run in a few).
+    expect(scripts).toBeGreaterThan(SOCKET_RUNS * 0.15);
+    expect(counts.get("script 200") ?? 0).toBeGreaterThan(0);
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     // Nothing the app logged was an error (no 5xx, no exception).
