@@ -167,7 +167,7 @@ describe(`boot routes under hostile requests, over a real socket (${SOCKET_RUNS}
       .filter(([k]) => k.startsWith("script"))
       .reduce((n, [, v]) => n + v, 0);
     // A floor on coverage, not a proportion to hit: the generator must keep reaching the script
-    // paths (86-110 of 300 runs were scripts over ten runs; 0.3 × 300 sat inside that spread and
+    // paths (86-110 of 300 runs were scripts over seven runs; 0.3 × 300 sat inside that spread and
     // failed one run in a few).
     expect(scripts).toBeGreaterThan(SOCKET_RUNS * 0.15);
     expect(counts.get("script 200") ?? 0).toBeGreaterThan(0);
