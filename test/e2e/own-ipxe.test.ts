@@ -143,7 +143,11 @@ async function servedEfi(): Promise<Buffer> {
 
 describe("swiftboot's own iPXE over HTTPS", () => {
   it("OVMF boots ipxe.efi from a FAT disk and reaches Linux through an HTTPS chain", async () => {
+    const before = sb.logs.length;
     const fat = fatBootDir(join(work, "fat-efi"), await servedEfi());
+    // npm start writes a turn's log lines at its end, just after the answers: servedEfi's own
+    // line may land after its answer, so it is waited for before the boot's lines are counted.
+    await waitForLog("request", before);
     const first = sb.logs.length;
     const result = await bootInTest(
       {
